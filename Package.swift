@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Tusk",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "zk-server", targets: ["zk-server"]),
+        .executable(name: "raft-sim", targets: ["raft-sim"]),
+        .library(name: "ZooKeeperWire", targets: ["ZooKeeperWire"]),
+        .library(name: "RaftCore", targets: ["RaftCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // Wire: jute records, opcodes, error codes, framing. NIOCore only.
+        .target(
+            name: "ZooKeeperWire",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        // Pure Raft state machine: no dependencies at all.
+        .target(name: "RaftCore", swiftSettings: swiftSettings),
+        // zlib for crc32 (Debian's libz-dev).
+        .systemLibrary(name: "CZlib", providers: [.apt(["libz-dev"])]),
+        // On-disk WAL and snapshots behind RaftCore's storage protocol.
+        .target(name: "RaftStorage", dependencies: ["RaftCore", "CZlib"], swiftSettings: swiftSettings),
+        // The replicated state machine: znode tree, sessions, ACLs, watches. Pure.
+        .target(name: "ZNodeStore", dependencies: ["ZooKeeperWire"], swiftSettings: swiftSettings),
+        // NIO server: connections, sessions, 4lw, config, write pipeline.
+        .target(
+            name: "ZooKeeperServer",
+            dependencies: [
+                "ZooKeeperWire", "ZNodeStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Seeded RNG, simulated network/disk, cluster harness, invariant checkers.
+        .target(name: "SimulationSupport", dependencies: ["RaftCore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "zk-server", dependencies: ["ZooKeeperServer"], swiftSettings: swiftSettings),
+        .executableTarget(name: "raft-sim", dependencies: ["SimulationSupport", "RaftCore"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "ZooKeeperWireTests", dependencies: ["ZooKeeperWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "SimulationSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"], swiftSettings: swiftSettings),
+        .testTarget(name: "ZNodeStoreTests", dependencies: ["ZNodeStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ZooKeeperServerTests", dependencies: ["ZooKeeperServer"], swiftSettings: swiftSettings),
+    ]
+)
