@@ -11,6 +11,9 @@ let package = Package(
     products: [
         .executable(name: "zk-server", targets: ["zk-server"]),
         .executable(name: "raft-sim", targets: ["raft-sim"]),
+        .executable(name: "zk-cli", targets: ["zk-cli"]),
+        .library(name: "ZooKeeperClient", targets: ["ZooKeeperClient"]),
+        .library(name: "ZooKeeperRecipes", targets: ["ZooKeeperRecipes"]),
         .library(name: "ZooKeeperWire", targets: ["ZooKeeperWire"]),
         .library(name: "RaftCore", targets: ["RaftCore"]),
     ],
@@ -46,6 +49,20 @@ let package = Package(
         ),
         // Seeded RNG, simulated network/disk, cluster harness, invariant checkers.
         .target(name: "SimulationSupport", dependencies: ["RaftCore"], swiftSettings: swiftSettings),
+        // Async client library (pipelined requests, watches as AsyncSequences, reconnect).
+        .target(
+            name: "ZooKeeperClient",
+            dependencies: [
+                "ZooKeeperWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Recipes on the public client API only.
+        .target(name: "ZooKeeperRecipes", dependencies: ["ZooKeeperClient"], swiftSettings: swiftSettings),
+        .executableTarget(name: "zk-cli", dependencies: ["ZooKeeperClient"], swiftSettings: swiftSettings),
         .executableTarget(name: "zk-server", dependencies: ["ZooKeeperServer"], swiftSettings: swiftSettings),
         .executableTarget(name: "raft-sim", dependencies: ["SimulationSupport", "RaftCore"], swiftSettings: swiftSettings),
 
@@ -54,5 +71,6 @@ let package = Package(
         .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"], swiftSettings: swiftSettings),
         .testTarget(name: "ZNodeStoreTests", dependencies: ["ZNodeStore"], swiftSettings: swiftSettings),
         .testTarget(name: "ZooKeeperServerTests", dependencies: ["ZooKeeperServer"], swiftSettings: swiftSettings),
+        .testTarget(name: "ZooKeeperClientTests", dependencies: ["ZooKeeperClient", "ZooKeeperRecipes"], swiftSettings: swiftSettings),
     ]
 )
