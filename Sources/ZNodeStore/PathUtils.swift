@@ -1,0 +1,71 @@
+/// ZooKeeper's path rules (`PathUtils.validatePath` and the string handling of
+/// `PrepRequestProcessor` / `DataTree`).
+enum PathUtils {
+    /// `PathUtils.validatePath`: absolute, no trailing '/', no empty, "." or ".." segments,
+    /// no NUL, control, surrogate/private-use or U+FFF0…U+FFFF characters (checked on UTF-16
+    /// code units as Java does, so any non-BMP character is refused).
+    static func isValid(_ path: String) -> Bool {
+        let u = Array(path.utf16)
+        guard let first = u.first, first == slash else { return false }
+        if u.count == 1 { return true }
+        if u[u.count - 1] == slash { return false }
+        var last: UInt16 = slash
+        var i = 1
+        while i < u.count {
+            let c = u[i]
+            if c == 0 { return false }
+            if c == slash && last == slash { return false }
+            let segmentEnd = i + 1 == u.count || u[i + 1] == slash
+            if c == dot && last == dot {
+                if u[i - 2] == slash && segmentEnd { return false }
+            } else if c == dot {
+                if last == slash && segmentEnd { return false }
+            } else if (c > 0 && c <= 0x1F) || (c >= 0x7F && c <= 0x9F)
+                        || (c >= 0xD800 && c <= 0xF8FF) || c >= 0xFFF0 {
+                return false
+            }
+            last = c
+            i += 1
+        }
+        return true
+    }
+
+    static let slash = UInt16(UInt8(ascii: "/"))
+    static let dot = UInt16(UInt8(ascii: "."))
+
+    /// Splits at the last '/': ("/a/b" → ("/a", "b"), "/a" → ("", "a")). nil without a '/'.
+    static func split(_ path: String) -> (parent: String, name: String)? {
+        guard let idx = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+        let parent = String(path.utf8[..<idx])!
+        let name = String(path.utf8[path.utf8.index(after: idx)...])!
+        return (parent, name)
+    }
+
+    /// The parent path as watch triggers name it ("" becomes "/").
+    static func parentForWatch(_ path: String) -> String {
+        guard let (parent, _) = split(path) else { return "/" }
+        return parent.isEmpty ? "/" : parent
+    }
+
+    /// Names along an exact tree path, or nil when the string is not a canonical absolute path.
+    /// "" and "/" are the root (ZooKeeper's DataTree maps both to it).
+    static func components(_ path: String) -> [NodeName]? {
+        if path.isEmpty || path == "/" { return [] }
+        guard path.utf8.first == UInt8(ascii: "/") else { return nil }
+        var result: [NodeName] = []
+        for part in path.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
+            if part.isEmpty { return nil }
+            result.append(NodeName(String(part)!))
+        }
+        return result
+    }
+
+    /// `String.format("%010d", n)` as Java formats it (negatives keep the width including '-').
+    static func sequenceSuffix(_ n: Int32) -> String {
+        let digits = String(n.magnitude)
+        if n < 0 {
+            return "-" + String(repeating: "0", count: max(0, 9 - digits.count)) + digits
+        }
+        return String(repeating: "0", count: max(0, 10 - digits.count)) + digits
+    }
+}

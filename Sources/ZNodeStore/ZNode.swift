@@ -1,0 +1,84 @@
+import ZooKeeperWire
+
+/// A child name compared and hashed by its UTF-8 bytes (ZooKeeper compares Java strings
+/// code unit by code unit; Swift's `==` would merge canonically-equivalent names).
+struct NodeName: Hashable, Comparable {
+    var string: String
+    init(_ string: String) { self.string = string }
+
+    static func == (a: NodeName, b: NodeName) -> Bool { a.string.utf8.elementsEqual(b.string.utf8) }
+    static func < (a: NodeName, b: NodeName) -> Bool { a.string.utf8.lexicographicallyPrecedes(b.string.utf8) }
+    func hash(into hasher: inout Hasher) {
+        var s = string
+        s.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+}
+
+/// One znode: its persisted stat (ZooKeeper's `StatPersisted`), data, ACL reference and children.
+/// The node's own name lives only as the key in its parent's `children`.
+final class ZNode {
+    var data: [UInt8]
+    var children: [NodeName: ZNode] = [:]
+    var czxid: Int64
+    var mzxid: Int64
+    var pzxid: Int64
+    var ctime: Int64
+    var mtime: Int64
+    /// Raw owner: a session id, `containerOwner`, or a TTL-encoded value.
+    var ephemeralOwner: Int64
+    var version: Int32 = 0
+    /// Number of child *creates* (ZooKeeper's persisted cversion). Clients see
+    /// `cversion * 2 - numChildren`, which counts creates and deletes.
+    var cversion: Int32 = 0
+    var aversion: Int32 = 0
+    /// Index into the store's ACL cache.
+    var aclIndex: Int32
+
+    init(data: [UInt8], aclIndex: Int32, zxid: Int64, time: Int64, ephemeralOwner: Int64) {
+        self.data = data
+        self.aclIndex = aclIndex
+        czxid = zxid; mzxid = zxid; pzxid = zxid
+        ctime = time; mtime = time
+        self.ephemeralOwner = ephemeralOwner
+    }
+
+    var numChildren: Int32 { Int32(truncatingIfNeeded: children.count) }
+
+    /// The Stat clients see (ZooKeeper's `DataNode.copyStat`).
+    func stat(extendedTypes: Bool) -> Stat {
+        let n = numChildren
+        let kind = EphemeralKind(owner: ephemeralOwner, extendedTypes: extendedTypes)
+        return Stat(
+            czxid: czxid, mzxid: mzxid, ctime: ctime, mtime: mtime,
+            version: version, cversion: cversion &* 2 &- n, aversion: aversion,
+            ephemeralOwner: kind == .normal ? ephemeralOwner : 0,
+            dataLength: Int32(truncatingIfNeeded: data.count), numChildren: n, pzxid: pzxid)
+    }
+
+    /// Children names sorted by bytes (deterministic; ZooKeeper returns hash order).
+    var sortedChildNames: [String] { children.keys.sorted().map(\.string) }
+}
+
+/// ZooKeeper's `EphemeralType`, decoded from the raw ephemeralOwner.
+enum EphemeralKind: Equatable {
+    case void, normal, container, ttl
+
+    static let containerOwner = Int64.min
+    static let extendedMask: Int64 = Int64(bitPattern: 0xFF00_0000_0000_0000)
+    static let reservedBitsMask: Int64 = 0x00FF_FF00_0000_0000
+    static let ttlValueMask: Int64 = 0x0000_00FF_FFFF_FFFF
+    /// `EphemeralType.TTL.maxValue()`: 2^40 - 1 ms.
+    static let maxTTL: Int64 = ttlValueMask
+
+    init(owner: Int64, extendedTypes: Bool) {
+        if owner == EphemeralKind.containerOwner { self = .container; return }
+        if extendedTypes, owner & EphemeralKind.extendedMask == EphemeralKind.extendedMask {
+            let featureBits = (owner & EphemeralKind.reservedBitsMask) >> 40
+            if featureBits == 0 { self = .ttl; return }
+        }
+        self = owner == 0 ? .void : .normal
+    }
+
+    static func ttlOwner(_ ttl: Int64) -> Int64 { extendedMask | ttl }
+    static func ttlValue(_ owner: Int64) -> Int64 { owner & ttlValueMask }
+}

@@ -1,0 +1,167 @@
+import ZooKeeperWire
+
+/// Deterministic snapshots of the replicated state (tree, sessions, lastZxid; not
+/// watches). The encoding depends only on the logical state: sessions by id, nodes in
+/// depth-first order with children sorted by name bytes, ACL lists numbered by first
+/// use. So the same log gives the same bytes on every replica, and a round trip is
+/// byte-identical.
+///
+/// Layout (big-endian): "TUSKSNAP", u32 version, i64 lastZxid, u32 #sessions × (i64 id,
+/// i32 timeout), u32 #acl lists × (u32 n × (i32 perms, str scheme, str id)), then the
+/// root node and its subtree in preorder: [str name unless root] i64 czxid mzxid pzxid
+/// ctime mtime ephemeralOwner, i32 version cversion aversion, u32 acl#, bytes data,
+/// u32 #children. Strings and bytes are u32 length + bytes.
+extension ZNodeStore {
+    static let snapshotMagic = Array("TUSKSNAP".utf8)
+    static let snapshotVersion: UInt32 = 1
+
+    public func serializeSnapshot() -> [UInt8] {
+        var aclNumbers: [Int32: UInt32] = [:]
+        var aclOrder: [Int32] = []
+        var nodes = SnapshotWriter()
+        var stack: [(node: ZNode, name: NodeName?)] = [(root, nil)]
+        while let (n, name) = stack.popLast() {
+            if let name { nodes.string(name.string) }
+            let number: UInt32
+            if let k = aclNumbers[n.aclIndex] { number = k } else {
+                number = UInt32(aclOrder.count)
+                aclNumbers[n.aclIndex] = number
+                aclOrder.append(n.aclIndex)
+            }
+            for v in [n.czxid, n.mzxid, n.pzxid, n.ctime, n.mtime, n.ephemeralOwner] { nodes.i64(v) }
+            for v in [n.version, n.cversion, n.aversion] { nodes.i32(v) }
+            nodes.u32(number)
+            nodes.bytes(n.data)
+            nodes.u32(UInt32(n.children.count))
+            for (childName, child) in n.children.sorted(by: { $0.key < $1.key }).reversed() {
+                stack.append((child, childName))
+            }
+        }
+        var w = SnapshotWriter()
+        w.out += ZNodeStore.snapshotMagic
+        w.u32(ZNodeStore.snapshotVersion)
+        w.i64(lastZxid)
+        w.u32(UInt32(sessionTimeouts.count))
+        for (id, timeout) in sessionTimeouts.sorted(by: { $0.key < $1.key }) {
+            w.i64(id)
+            w.i32(timeout)
+        }
+        w.u32(UInt32(aclOrder.count))
+        for index in aclOrder {
+            let list = acls[index]
+            w.u32(UInt32(list.count))
+            for a in list {
+                w.i32(a.perms.rawValue)
+                w.string(a.id.scheme)
+                w.string(a.id.id)
+            }
+        }
+        w.out += nodes.out
+        return w.out
+    }
+
+    public static func deserialize(_ bytes: [UInt8], config: ZNodeStoreConfig) throws -> ZNodeStore {
+        var r = SnapshotReader(buffer: bytes)
+        guard try r.raw(snapshotMagic.count) == snapshotMagic else { throw SnapshotError.badMagic }
+        let version = try r.u32()
+        guard version == snapshotVersion else { throw SnapshotError.unsupportedVersion(version) }
+        let lastZxid = try r.i64()
+        var sessions: [Int64: Int32] = [:]
+        for _ in 0..<(try r.u32()) {
+            let id = try r.i64()
+            sessions[id] = try r.i32()
+        }
+        var aclLists: [[ACL]] = []
+        for _ in 0..<(try r.u32()) {
+            var list: [ACL] = []
+            for _ in 0..<(try r.u32()) {
+                let perms = try r.i32()
+                let scheme = try r.string()
+                list.append(ACL(perms: Permissions(rawValue: perms), id: Id(scheme: scheme, id: try r.string())))
+            }
+            aclLists.append(list)
+        }
+        func readNode(_ store: ZNodeStore?) throws -> (ZNode, UInt32) {
+            var i64s: [Int64] = []
+            for _ in 0..<6 { i64s.append(try r.i64()) }
+            var i32s: [Int32] = []
+            for _ in 0..<3 { i32s.append(try r.i32()) }
+            let aclNumber = Int(try r.u32())
+            guard aclNumber < aclLists.count else { throw SnapshotError.corrupt("acl reference \(aclNumber)") }
+            let data = try r.bytes()
+            let n = ZNode(data: data, aclIndex: 0, zxid: i64s[0], time: i64s[3], ephemeralOwner: i64s[5])
+            n.mzxid = i64s[1]; n.pzxid = i64s[2]; n.mtime = i64s[4]
+            n.version = i32s[0]; n.cversion = i32s[1]; n.aversion = i32s[2]
+            if let store { n.aclIndex = store.acls.retain(aclLists[aclNumber]) }
+            return (n, try r.u32())
+        }
+        let store = ZNodeStore(config: config, root: ZNode(data: [], aclIndex: 0, zxid: 0, time: 0, ephemeralOwner: 0))
+        let (rootNode, rootChildren) = try readNode(store)
+        let root = store.root
+        root.data = rootNode.data; root.aclIndex = rootNode.aclIndex
+        root.czxid = rootNode.czxid; root.mzxid = rootNode.mzxid; root.pzxid = rootNode.pzxid
+        root.ctime = rootNode.ctime; root.mtime = rootNode.mtime; root.ephemeralOwner = rootNode.ephemeralOwner
+        root.version = rootNode.version; root.cversion = rootNode.cversion; root.aversion = rootNode.aversion
+        store.approximateDataSize = root.data.count
+        store.lastZxid = lastZxid
+        store.sessionTimeouts = sessions
+        var stack: [(node: ZNode, path: String, remaining: UInt32)] = []
+        if rootChildren > 0 { stack.append((root, "", rootChildren)) }
+        while !stack.isEmpty {
+            let top = stack.count - 1
+            if stack[top].remaining == 0 { stack.removeLast(); continue }
+            stack[top].remaining -= 1
+            let name = try r.string()
+            let (child, childCount) = try readNode(store)
+            let path = stack[top].path + "/" + name
+            guard stack[top].node.children.updateValue(child, forKey: NodeName(name)) == nil else {
+                throw SnapshotError.corrupt("duplicate child \(path)")
+            }
+            store.attach(child, path: path)
+            if childCount > 0 { stack.append((child, path, childCount)) }
+        }
+        guard r.atEnd else { throw SnapshotError.corrupt("trailing bytes") }
+        return store
+    }
+}
+
+struct SnapshotWriter {
+    var out: [UInt8] = []
+    mutating func u32(_ v: UInt32) { for s in stride(from: 24, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: v >> UInt32(s))) } }
+    mutating func i32(_ v: Int32) { u32(UInt32(bitPattern: v)) }
+    mutating func i64(_ v: Int64) {
+        let u = UInt64(bitPattern: v)
+        for s in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: u >> UInt64(s))) }
+    }
+    mutating func bytes(_ b: [UInt8]) { u32(UInt32(b.count)); out += b }
+    mutating func string(_ s: String) { bytes(Array(s.utf8)) }
+}
+
+struct SnapshotReader {
+    let buffer: [UInt8]
+    var offset = 0
+    var atEnd: Bool { offset == buffer.count }
+    mutating func raw(_ n: Int) throws -> [UInt8] {
+        guard n >= 0, buffer.count - offset >= n else { throw SnapshotError.truncated }
+        defer { offset += n }
+        return Array(buffer[offset..<offset + n])
+    }
+    mutating func u32() throws -> UInt32 {
+        guard buffer.count - offset >= 4 else { throw SnapshotError.truncated }
+        var v: UInt32 = 0
+        for i in 0..<4 { v = v << 8 | UInt32(buffer[offset + i]) }
+        offset += 4
+        return v
+    }
+    mutating func i32() throws -> Int32 { Int32(bitPattern: try u32()) }
+    mutating func i64() throws -> Int64 {
+        let hi = UInt64(try u32()), lo = UInt64(try u32())
+        return Int64(bitPattern: hi << 32 | lo)
+    }
+    mutating func bytes() throws -> [UInt8] { try raw(Int(try u32())) }
+    mutating func string() throws -> String {
+        let b = try bytes()
+        guard let s = String(validating: b, as: UTF8.self) else { throw SnapshotError.corrupt("string is not UTF-8") }
+        return s
+    }
+}

@@ -1,0 +1,148 @@
+import ZooKeeperWire
+
+/// A watch trigger recorded while a txn applies, fired once it has succeeded.
+enum Trigger {
+    case created(String)
+    case deleted(String)
+    case dataChanged(String)
+}
+
+/// How to revert one primitive mutation of a multi.
+enum Undo {
+    case created(parent: ZNode, name: NodeName, path: String, parentCversion: Int32, parentPzxid: Int64)
+    case deleted(parent: ZNode, name: NodeName, path: String, node: ZNode, acl: [ACL], parentPzxid: Int64)
+    case dataSet(node: ZNode, path: String, data: [UInt8], version: Int32, mzxid: Int64, mtime: Int64)
+    case aclSet(node: ZNode, acl: [ACL], aversion: Int32)
+}
+
+extension ZNodeStore {
+    // MARK: - Primitive mutations (the only code that changes the tree)
+
+    func insertNode(parent: ZNode, name: NodeName, path: String, data: [UInt8], acl: [ACL],
+                    owner: Int64, zxid: Int64, time: Int64) -> ZNode {
+        let child = ZNode(data: data, aclIndex: acls.retain(acl), zxid: zxid, time: time, ephemeralOwner: owner)
+        undoLog?.append(.created(parent: parent, name: name, path: path, parentCversion: parent.cversion, parentPzxid: parent.pzxid))
+        parent.children[name] = child
+        parent.cversion &+= 1
+        parent.pzxid = zxid
+        attach(child, path: path)
+        pendingTriggers.append(.created(path))
+        return child
+    }
+
+    func removeNode(parent: ZNode, name: NodeName, path: String, zxid: Int64) {
+        guard let node = parent.children.removeValue(forKey: name) else { return }
+        undoLog?.append(.deleted(parent: parent, name: name, path: path, node: node, acl: acls[node.aclIndex], parentPzxid: parent.pzxid))
+        if zxid > parent.pzxid { parent.pzxid = zxid }
+        detach(node, path: path)
+        pendingTriggers.append(.deleted(path))
+    }
+
+    func setNodeData(_ node: ZNode, path: String, data: [UInt8], version: Int32, zxid: Int64, time: Int64) {
+        undoLog?.append(.dataSet(node: node, path: path, data: node.data, version: node.version, mzxid: node.mzxid, mtime: node.mtime))
+        approximateDataSize += data.count - node.data.count
+        node.data = data
+        node.version = version
+        node.mzxid = zxid
+        node.mtime = time
+        pendingTriggers.append(.dataChanged(path))
+    }
+
+    func setNodeACL(_ node: ZNode, acl: [ACL], aversion: Int32) {
+        undoLog?.append(.aclSet(node: node, acl: acls[node.aclIndex], aversion: node.aversion))
+        let newIndex = acls.retain(acl)
+        acls.release(node.aclIndex)
+        node.aclIndex = newIndex
+        node.aversion = aversion
+    }
+
+    /// Bookkeeping for a node entering the tree (counts, size, owner indexes).
+    func attach(_ node: ZNode, path: String) {
+        nodeCount += 1
+        approximateDataSize += path.utf8.count + node.data.count
+        switch kind(of: node) {
+        case .container: containers.insert(path)
+        case .ttl: ttls.insert(path)
+        case .normal: ephemerals[node.ephemeralOwner, default: []].insert(path)
+        case .void: break
+        }
+    }
+
+    func detach(_ node: ZNode, path: String) {
+        nodeCount -= 1
+        approximateDataSize -= path.utf8.count + node.data.count
+        acls.release(node.aclIndex)
+        switch kind(of: node) {
+        case .container: containers.remove(path)
+        case .ttl: ttls.remove(path)
+        case .normal:
+            ephemerals[node.ephemeralOwner]?.remove(path)
+            if ephemerals[node.ephemeralOwner]?.isEmpty == true { ephemerals[node.ephemeralOwner] = nil }
+        case .void: break
+        }
+    }
+
+    /// Reverts the mutations recorded in `undoLog`, newest first.
+    func rollback() {
+        guard let log = undoLog else { return }
+        undoLog = nil
+        for entry in log.reversed() {
+            switch entry {
+            case .created(let parent, let name, let path, let cversion, let pzxid):
+                if let child = parent.children.removeValue(forKey: name) { detach(child, path: path) }
+                parent.cversion = cversion
+                parent.pzxid = pzxid
+            case .deleted(let parent, let name, let path, let node, let acl, let pzxid):
+                node.aclIndex = acls.retain(acl)
+                parent.children[name] = node
+                parent.pzxid = pzxid
+                nodeCount += 1
+                approximateDataSize += path.utf8.count + node.data.count
+                switch kind(of: node) {
+                case .container: containers.insert(path)
+                case .ttl: ttls.insert(path)
+                case .normal: ephemerals[node.ephemeralOwner, default: []].insert(path)
+                case .void: break
+                }
+            case .dataSet(let node, _, let data, let version, let mzxid, let mtime):
+                approximateDataSize += data.count - node.data.count
+                node.data = data; node.version = version; node.mzxid = mzxid; node.mtime = mtime
+            case .aclSet(let node, let acl, let aversion):
+                let restored = acls.retain(acl)
+                acls.release(node.aclIndex)
+                node.aclIndex = restored
+                node.aversion = aversion
+            }
+        }
+    }
+
+    // MARK: - Watch triggers (DataTree.createNode / deleteNode / setData)
+
+    func firePendingTriggers() {
+        let triggers = pendingTriggers
+        pendingTriggers = []
+        for t in triggers {
+            switch t {
+            case .created(let path):
+                emit(dataWatches.trigger(path, .nodeCreated), .nodeCreated, path)
+                let parent = PathUtils.parentForWatch(path)
+                emit(childWatches.trigger(parent, .nodeChildrenChanged), .nodeChildrenChanged, parent)
+            case .deleted(let path):
+                let fired = dataWatches.trigger(path, .nodeDeleted)
+                emit(fired, .nodeDeleted, path)
+                emit(childWatches.trigger(path, .nodeDeleted), .nodeDeleted, path, suppress: fired)
+                let parent = PathUtils.parentForWatch(path)
+                emit(childWatches.trigger(parent, .nodeChildrenChanged), .nodeChildrenChanged, parent)
+            case .dataChanged(let path):
+                emit(dataWatches.trigger(path, .nodeDataChanged), .nodeDataChanged, path)
+            }
+        }
+    }
+
+    /// Queues one event per session, in session-id order (deterministic).
+    func emit(_ sessions: Set<Int64>, _ type: EventType, _ path: String, suppress: Set<Int64> = []) {
+        for s in sessions.sorted() where !suppress.contains(s) {
+            notifications.append((sessionId: s, event: WatcherEvent(type: type, state: .syncConnected, path: path)))
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import ZooKeeperWire
+
+/// The replicated state machine: the znode tree, sessions (ephemeral owners), ACLs and
+/// watches. Pure and single-threaded: the owner serialises calls. Committed txns go
+/// through `apply`, local reads through `read`; watch events queue up for
+/// `drainNotifications`.
+public final class ZNodeStore {
+    public let config: ZNodeStoreConfig
+    public internal(set) var lastZxid: Int64 = 0
+
+    let root: ZNode
+    var acls = ACLCache()
+    var sessionTimeouts: [Int64: Int32] = [:]
+    var ephemerals: [Int64: Set<String>] = [:]
+    var containers: Set<String> = []
+    var ttls: Set<String> = []
+    /// Number of znodes in the tree, the root included.
+    public internal(set) var nodeCount = 1
+    /// Sum over znodes of path length + data length (ZooKeeper's `approximateDataSize`).
+    public internal(set) var approximateDataSize = 0
+
+    var dataWatches = WatchManager()
+    var childWatches = WatchManager()
+    var notifications: [WatchNotification] = []
+    /// Watch triggers of the txn being applied; fired only if it succeeds.
+    var pendingTriggers: [Trigger] = []
+    /// Undo records while a multi is being applied.
+    var undoLog: [Undo]?
+
+    static let specialPaths: Set<String> = ["/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config"]
+
+    public init(config: ZNodeStoreConfig = ZNodeStoreConfig()) {
+        self.config = config
+        let openIndex = acls.retain(ACL.openUnsafe)
+        root = ZNode(data: [], aclIndex: openIndex, zxid: 0, time: 0, ephemeralOwner: 0)
+        // DataTree's constructor: /zookeeper, /zookeeper/quota and /zookeeper/config with all-zero
+        // stats (addChild does not bump cversion, so clients see cversion = -numChildren).
+        let zk = ZNode(data: [], aclIndex: openIndex, zxid: 0, time: 0, ephemeralOwner: 0)
+        acls.retain(index: openIndex)
+        let quota = ZNode(data: [], aclIndex: openIndex, zxid: 0, time: 0, ephemeralOwner: 0)
+        acls.retain(index: openIndex)
+        // addConfigNode: READ_ACL_UNSAFE set via setACL(..., version -1), hence aversion -1.
+        let cfg = ZNode(data: [], aclIndex: acls.retain(ACL.readUnsafe), zxid: 0, time: 0, ephemeralOwner: 0)
+        cfg.aversion = -1
+        root.children[NodeName("zookeeper")] = zk
+        zk.children[NodeName("quota")] = quota
+        zk.children[NodeName("config")] = cfg
+        nodeCount = 4
+        approximateDataSize = "/zookeeper".utf8.count + "/zookeeper/quota".utf8.count + "/zookeeper/config".utf8.count
+    }
+
+    /// Internal: an empty store without system nodes, filled by `deserialize`.
+    init(config: ZNodeStoreConfig, root: ZNode) {
+        self.config = config
+        self.root = root
+    }
+
+    // MARK: - Lookup
+
+    func node(at path: String) -> ZNode? {
+        guard let names = PathUtils.components(path) else { return nil }
+        var n = root
+        for name in names {
+            guard let c = n.children[name] else { return nil }
+            n = c
+        }
+        return n
+    }
+
+    func kind(of node: ZNode) -> EphemeralKind {
+        EphemeralKind(owner: node.ephemeralOwner, extendedTypes: config.extendedTypesEnabled)
+    }
+
+    func stat(_ node: ZNode) -> Stat { node.stat(extendedTypes: config.extendedTypesEnabled) }
+
+    func acl(of node: ZNode) -> [ACL] { acls[node.aclIndex] }
+
+    // MARK: - Sessions
+
+    public var sessions: [Int64: SessionInfo] {
+        var out: [Int64: SessionInfo] = [:]
+        for (id, timeout) in sessionTimeouts {
+            out[id] = SessionInfo(timeout: timeout, ephemeralPaths: sortedPaths(ephemerals[id] ?? []))
+        }
+        return out
+    }
+
+    public func isSessionLive(_ id: Int64) -> Bool { sessionTimeouts[id] != nil }
+
+    public func ephemeralCount() -> Int { ephemerals.values.reduce(0) { $0 + $1.count } }
+
+    /// `nodeCount + 1`: ZooKeeper's `DataTree.getNodeCount()` (mntr `zk_znode_count`)
+    /// counts the root twice, under "" and "/".
+    public var zooKeeperNodeCount: Int { nodeCount + 1 }
+
+    func sortedPaths(_ s: Set<String>) -> [String] {
+        s.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    // MARK: - Apply
+
+    /// Applies a committed txn: validates (paths, versions, ACLs with the txn's auth, the
+    /// ephemeral owner's session, …), mutates, and queues watch events.
+    /// A failed txn changes nothing but `lastZxid` (ZooKeeper logs it as an error txn).
+    public func apply(_ txn: Txn) -> ApplyResult {
+        if txn.zxid > lastZxid { lastZxid = txn.zxid }
+        pendingTriggers = []
+        switch txn.kind {
+        case .createSession(let timeout):
+            sessionTimeouts[txn.sessionId] = timeout
+            return .ok(.empty)
+        case .closeSession:
+            closeSession(txn)
+            firePendingTriggers()
+            return .ok(.empty)
+        case .request(let request, let auth):
+            let ctx = OpContext(sessionId: txn.sessionId, zxid: txn.zxid, time: txn.time, auth: auth)
+            if case .multi(let ops) = request {
+                return applyMulti(ops, ctx)
+            }
+            switch applyOp(request, ctx, inMulti: false) {
+            case .success(let outcome):
+                firePendingTriggers()
+                return .ok(outcome.response)
+            case .failure(let error):
+                pendingTriggers = []
+                return .failure(error)
+            }
+        }
+    }
+
+    /// Watch notifications produced since the last drain, in order.
+    public func drainNotifications() -> [(sessionId: Int64, event: WatcherEvent)] {
+        defer { notifications = [] }
+        return notifications
+    }
+}
+
+/// The txn-level facts every op needs.
+struct OpContext {
+    var sessionId: Int64
+    var zxid: Int64
+    var time: Int64
+    var auth: AuthContext
+}
+
+/// What an op produced: its standalone response and its entry in a multi response.
+struct OpOutcome {
+    var response: ZooKeeperResponse
+    var multiResult: MultiResult
+}
