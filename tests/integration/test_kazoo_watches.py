@@ -281,3 +281,20 @@ def test_set_watches2_persistent(server, jc, jute_factory, base):
     evs = c.wait_events(3)
     assert [(e.type, e.path) for e in evs] == [
         (E.EV_CREATED, base + "/p"), (E.EV_CREATED, base + "/r"), (E.EV_CREATED, base + "/r/x")]
+
+
+def test_check_watches_sees_other_sessions_watches(jc, jute_factory, server, base):
+    """ZooKeeper 3.8.0 quirk: checkWatches answers Ok when ANY session holds a watch
+    of that type on the path, while removeWatches only removes the caller's own
+    watches (NoWatcher otherwise)."""
+    other = jute_factory(server)
+    jc.create(base + "/a")
+    assert jc.check_watches(base + "/a", E.WATCHER_DATA).err == jute.NOWATCHER
+    other.get_data(base + "/a", watch=True)
+    assert jc.check_watches(base + "/a", E.WATCHER_DATA).err == 0
+    assert jc.check_watches(base + "/a", E.WATCHER_ANY).err == 0
+    assert jc.check_watches(base + "/a", E.WATCHER_CHILDREN).err == jute.NOWATCHER
+    assert jc.remove_watches(base + "/a", E.WATCHER_DATA).err == jute.NOWATCHER
+    assert other.check_watches(base + "/a", E.WATCHER_DATA).err == 0
+    jc.set_data(base + "/a", b"x")
+    assert [(e.type, e.path) for e in other.wait_events(1)] == [(E.EV_DATA_CHANGED, base + "/a")]
