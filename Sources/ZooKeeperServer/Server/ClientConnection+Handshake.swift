@@ -1,0 +1,62 @@
+import NIOCore
+import ZNodeStore
+import ZooKeeperWire
+
+extension ClientConnection {
+    /// The first frame: a ConnectRequest that creates a session or resumes one.
+    func handleConnect(_ frame: inout ByteBuffer) {
+        let request: ConnectRequest
+        do {
+            request = try ConnectRequest(jute: &frame)
+        } catch {
+            logger.warning("Closing connection from \(remoteDescription): malformed ConnectRequest (\(error))")
+            close(reason: "bad handshake")
+            return
+        }
+        let ourZxid = state.lastAppliedZxid
+        if request.lastZxidSeen > ourZxid {
+            logger.warning("Refusing session request for client \(remoteDescription) as it has seen zxid 0x\(String(request.lastZxidSeen, radix: 16)) our last zxid is 0x\(String(ourZxid, radix: 16)) client must try another server")
+            close(reason: "client ahead of server")
+            return
+        }
+        let timeout = SessionIds.negotiateTimeout(requested: request.timeOut, min: state.config.minSessionTimeout, max: state.config.maxSessionTimeout)
+        if request.sessionId == 0 {
+            let sid = state.allocateSessionId()
+            setPhase(.connecting(pending: []))
+            state.log.append(sessionId: sid, cxid: 0, kind: .createSession(timeout: timeout)) { [self] _, _ in
+                finishConnect(sessionId: sid, timeout: timeout, valid: true, readOnlyFlag: request.hasReadOnlyFlag)
+            }
+        } else {
+            let sid = request.sessionId
+            let valid = state.store.isSessionLive(sid) && request.passwd == state.password(for: sid)
+            if !valid {
+                logger.info("Invalid session 0x\(String(sid, radix: 16)) for client \(remoteDescription), probably expired")
+            }
+            setPhase(.connecting(pending: []))
+            finishConnect(sessionId: sid, timeout: timeout, valid: valid, readOnlyFlag: request.hasReadOnlyFlag)
+        }
+    }
+
+    private func finishConnect(sessionId sid: Int64, timeout: Int32, valid: Bool, readOnlyFlag: Bool) {
+        guard let context = channelContext, case .connecting(let pending) = phase else { return }
+        let response = valid
+            ? ConnectResponse(timeOut: timeout, sessionId: sid, passwd: state.password(for: sid))
+            : ConnectResponse(timeOut: 0, sessionId: 0, passwd: [UInt8](repeating: 0, count: 16))
+        var b = context.channel.allocator.buffer(capacity: 48)
+        Framing.writeFrame(into: &b) { response.write(jute: &$0) }
+        state.stats.packetsSent += 1
+        context.write(NIOAny(b), promise: nil)
+        guard valid else {
+            setPhase(.closed)
+            context.flush()
+            context.close(promise: nil)
+            return
+        }
+        established(sessionId: sid, timeout: timeout)
+        logger.debug("Established session 0x\(String(sid, radix: 16)) with negotiated timeout \(timeout) for client \(remoteDescription)")
+        for var frame in pending {
+            handleRequestFrame(&frame)
+        }
+        flushIfNeeded(force: true)
+    }
+}

@@ -1,0 +1,181 @@
+import NIOCore
+import ZNodeStore
+import ZooKeeperWire
+
+extension ClientConnection {
+    func handleRequestFrame(_ frame: inout ByteBuffer) {
+        guard let sid = sessionId else { return }
+        let header: RequestHeader
+        do {
+            header = try RequestHeader(jute: &frame)
+        } catch {
+            logger.warning("Closing connection from \(remoteDescription): truncated request header")
+            close(reason: "bad header")
+            return
+        }
+        state.touch(sessionId: sid)
+        if header.xid > 0 { noteCxid(header.xid) }
+
+        if header.type == OpCode.auth.rawValue {
+            handleAuth(header, &frame)
+            return
+        }
+        if header.type == OpCode.sasl.rawValue {
+            logger.warning("Client \(remoteDescription) failed to SASL authenticate: SASL is not configured; closing")
+            replyNow(ReplyHeader(xid: header.xid, zxid: 0, error: .authFailed), nil, closeAfter: true)
+            return
+        }
+        guard let op = OpCode(rawValue: header.type), Self.clientOps.contains(op) else {
+            logger.warning("Received packet at server of unknown type \(header.type) from \(remoteDescription)")
+            replyNow(ReplyHeader(xid: header.xid, zxid: -1, error: .unimplemented), nil, closeAfter: true)
+            return
+        }
+        let request: ZooKeeperRequest
+        do {
+            request = try ZooKeeperRequest.decode(op: op, from: &frame)
+        } catch {
+            logger.warning("Closing connection from \(remoteDescription): cannot decode \(op.name) request (\(error))")
+            close(reason: "bad request")
+            return
+        }
+        noteOp(op)
+        if !Self.multiOpsAreConsistent(request) {
+            // ZooKeeper rejects a read inside multi (or a write inside multiRead) while
+            // deserializing: MarshallingError, nothing applied, connection kept.
+            enqueueReady(ReplyHeader(xid: header.xid, zxid: state.lastAppliedZxid, error: .marshallingError), nil, receivedAt: state.clock())
+            return
+        }
+        submit(header, request, sessionId: sid)
+    }
+
+    static func multiOpsAreConsistent(_ request: ZooKeeperRequest) -> Bool {
+        switch request {
+        case .multi(let ops):
+            return ops.allSatisfy { if case .getData = $0 { false } else if case .getChildren = $0 { false } else { true } }
+        case .multiRead(let ops):
+            return ops.allSatisfy { if case .getData = $0 { true } else if case .getChildren = $0 { true } else { false } }
+        default:
+            return true
+        }
+    }
+
+    /// Opcodes a client may send (ZooKeeper's `Request.isValid`, minus auth/sasl handled above).
+    static let clientOps: Set<OpCode> = [
+        .create, .create2, .createContainer, .createTTL, .delete, .deleteContainer, .exists, .getData, .setData,
+        .getACL, .setACL, .getChildren, .getChildren2, .sync, .ping, .check, .multi, .multiRead, .reconfig,
+        .checkWatches, .removeWatches, .setWatches, .setWatches2, .getEphemerals, .getAllChildrenNumber,
+        .addWatch, .whoAmI, .closeSession,
+    ]
+
+    private func submit(_ header: RequestHeader, _ request: ZooKeeperRequest, sessionId sid: Int64) {
+        let receivedAt = state.clock()
+        switch request {
+        case .closeSession:
+            let seq = pushSlot(.waitingForCommit, receivedAt: receivedAt, closeAfterReply: true)
+            state.log.append(sessionId: sid, cxid: header.xid, kind: .closeSession) { [self] txn, _ in
+                complete(seq, ReplyHeader(xid: header.xid, zxid: txn.zxid, err: 0), nil)
+            }
+        case .reconfig:
+            let error: ErrorCode = state.config.reconfigEnabled ? .unimplemented : .reconfigDisabled
+            enqueueReady(ReplyHeader(xid: header.xid, zxid: state.lastAppliedZxid, error: error), nil, receivedAt: receivedAt)
+        case _ where request.isWrite:
+            let seq = pushSlot(.waitingForCommit, receivedAt: receivedAt)
+            state.log.append(sessionId: sid, cxid: header.xid, kind: .request(request, auth: auth)) { [self] txn, result in
+                complete(seq, ReplyHeader(xid: header.xid, zxid: txn.zxid, err: result.error.rawValue), result.response)
+            }
+        default:
+            if hasPendingSlots {
+                pushSlot(.deferredRead(header, request), receivedAt: receivedAt)
+            } else {
+                let (h, r) = executeRead(header, request)
+                sendReply(h, r, receivedAt: receivedAt, closeAfter: false)
+            }
+        }
+    }
+
+    /// Runs a read (or a local, non-replicated request) against the current state.
+    func executeRead(_ header: RequestHeader, _ request: ZooKeeperRequest) -> (ReplyHeader, ZooKeeperResponse?) {
+        let store = state.store
+        let sid = sessionId ?? 0
+        func reply(_ error: ErrorCode, _ response: ZooKeeperResponse?) -> (ReplyHeader, ZooKeeperResponse?) {
+            (ReplyHeader(xid: header.xid, zxid: store.lastZxid, error: error), error == .ok ? response : nil)
+        }
+        switch request {
+        case .ping:
+            return reply(.ok, nil)
+        case .sync(let r):
+            return reply(.ok, .sync(path: r.path))
+        case .setWatches(let r), .setWatches2(let r):
+            store.setWatches(r, sessionId: sid)
+            state.dispatchNotifications()
+            return reply(.ok, nil)
+        case .addWatch(let r):
+            guard let mode = AddWatchMode(rawValue: r.type) else { return reply(.badArguments, nil) }
+            return reply(store.addWatch(path: r.path, mode: mode, sessionId: sid), nil)
+        case .removeWatches(let r):
+            guard let type = WatcherType(rawValue: r.type) else { return reply(.badArguments, nil) }
+            let err = store.removeWatches(path: r.path, type: type, sessionId: sid)
+            state.dispatchNotifications()
+            return reply(err, nil)
+        case .checkWatches(let r):
+            guard let type = WatcherType(rawValue: r.type) else { return reply(.badArguments, nil) }
+            return reply(store.checkWatches(path: r.path, type: type, sessionId: sid), nil)
+        case .whoAmI:
+            return reply(.ok, .whoAmI(whoAmI()))
+        default:
+            let result = store.read(request, sessionId: sid, auth: auth)
+            return reply(result.error, result.response)
+        }
+    }
+
+    private func whoAmI() -> [ClientInfo] {
+        auth.ids.map { id in
+            switch id.scheme {
+            case "digest": ClientInfo(authScheme: "digest", user: String(id.id.prefix { $0 != ":" }))
+            default: ClientInfo(authScheme: id.scheme, user: id.id)
+            }
+        }
+    }
+
+    /// `addauth`: digest and ip schemes, as ZooKeeper's built-in providers.
+    private func handleAuth(_ header: RequestHeader, _ frame: inout ByteBuffer) {
+        guard let packet = try? AuthPacket(jute: &frame) else {
+            logger.warning("Closing connection from \(remoteDescription): malformed auth packet")
+            close(reason: "bad auth packet")
+            return
+        }
+        var ids: [Id] = []
+        switch packet.scheme {
+        case "digest":
+            if let text = String(bytes: packet.auth, encoding: .utf8), text.contains(":") {
+                let digest = DigestAuth.digest(text)
+                if let superDigest = state.config.superDigest, digest == superDigest {
+                    ids.append(Id(scheme: "super", id: ""))
+                }
+                ids.append(Id(scheme: "digest", id: digest))
+            }
+        case "ip":
+            ids.append(Id(scheme: "ip", id: remoteIP))
+        default:
+            break
+        }
+        guard !ids.isEmpty else {
+            logger.warning("Authentication failed for scheme: \(packet.scheme) from \(remoteDescription)")
+            replyNow(ReplyHeader(xid: header.xid, zxid: 0, error: .authFailed), nil, closeAfter: true)
+            return
+        }
+        addAuth(ids)
+        replyNow(ReplyHeader(xid: header.xid, zxid: 0, err: 0), nil, closeAfter: false)
+    }
+
+    private static let shortNames: [OpCode: String] = [
+        .create: "CREA", .create2: "CREA", .createContainer: "CREA", .createTTL: "CREA", .delete: "DELE",
+        .deleteContainer: "DELE", .exists: "EXIS", .getData: "GETD", .setData: "SETD", .getACL: "GACL",
+        .setACL: "SACL", .getChildren: "GETC", .getChildren2: "GETC", .sync: "SYNC", .ping: "PING",
+        .check: "CHEC", .multi: "MULT", .multiRead: "MLTR", .reconfig: "RCFG", .checkWatches: "CHKW",
+        .removeWatches: "REMW", .setWatches: "SETW", .setWatches2: "STW2", .getEphemerals: "GETE",
+        .getAllChildrenNumber: "GTAR", .addWatch: "ADDW", .whoAmI: "HOMI", .closeSession: "CLOS",
+    ]
+
+    static func shortName(_ op: OpCode) -> String { shortNames[op] ?? "NA" }
+}

@@ -1,0 +1,179 @@
+import Logging
+import NIOCore
+import ZNodeStore
+import ZooKeeperWire
+
+/// Everything the client connections share: the store, the write log, sessions, stats.
+/// Confined to one event loop: every method runs there, so nothing needs a lock and no
+/// request hops threads.
+final class ServerState: TxnApplier, @unchecked Sendable {
+    let config: ServerConfig
+    let store: ZNodeStore
+    let eventLoop: any EventLoop
+    var logger: Logger
+    var log: (any TxnLog)!
+    let clock: @Sendable () -> Int64
+
+    /// Connections by the session they carry.
+    private(set) var connectionsBySession: [Int64: ClientConnection] = [:]
+    /// Every open connection (including 4lw and not-yet-established ones).
+    private(set) var connections: [ObjectIdentifier: ClientConnection] = [:]
+    private var connectionsPerIP: [String: Int] = [:]
+    private var expiry: SessionExpiryQueue
+    /// Negotiated timeout of each live session known to this server's tracker.
+    private(set) var sessionTimeouts: [Int64: Int32] = [:]
+    private var expiring: Set<Int64> = []
+    private var nextSessionId: Int64
+    var stats = ServerStats()
+    let sessionSecret = SessionIds.defaultSecret
+    private var timers: [RepeatedTask] = []
+
+    init(config: ServerConfig, eventLoop: any EventLoop, logger: Logger, clock: @escaping @Sendable () -> Int64) {
+        self.config = config
+        self.eventLoop = eventLoop
+        self.logger = logger
+        self.clock = clock
+        var storeConfig = ZNodeStoreConfig()
+        storeConfig.extendedTypesEnabled = config.extendedTypesEnabled
+        storeConfig.superDigest = config.superDigest
+        self.store = ZNodeStore(config: storeConfig)
+        self.expiry = SessionExpiryQueue(interval: Int64(config.tickTime))
+        let now = clock()
+        self.nextSessionId = SessionIds.firstSessionId(serverId: config.sessionIdServerByte, nowMillis: now)
+        self.stats.startedAtMillis = now
+    }
+
+    var lastAppliedZxid: Int64 { store.lastZxid }
+
+    // MARK: timers
+
+    func startTimers() {
+        eventLoop.assertInEventLoop()
+        let tick = TimeAmount.milliseconds(Int64(config.tickTime))
+        timers.append(eventLoop.scheduleRepeatedTask(initialDelay: tick, delay: tick) { [unowned self] _ in
+            self.expireSessions()
+        })
+        let reap = TimeAmount.milliseconds(Int64(config.containerCheckIntervalMs))
+        timers.append(eventLoop.scheduleRepeatedTask(initialDelay: reap, delay: reap) { [unowned self] _ in
+            self.reapContainersAndTTLs()
+        })
+    }
+
+    func stopTimers() {
+        for t in timers { t.cancel() }
+        timers.removeAll()
+    }
+
+    // MARK: connections
+
+    /// Registers a new TCP connection; false when the IP is over `maxClientCnxns`.
+    func connectionOpened(_ c: ClientConnection) -> Bool {
+        let ip = c.remoteIP
+        let count = connectionsPerIP[ip, default: 0]
+        if config.maxClientCnxns > 0 && count >= config.maxClientCnxns {
+            logger.warning("Too many connections from \(ip) - max is \(config.maxClientCnxns)")
+            return false
+        }
+        connectionsPerIP[ip] = count + 1
+        connections[ObjectIdentifier(c)] = c
+        return true
+    }
+
+    func connectionClosed(_ c: ClientConnection) {
+        guard connections.removeValue(forKey: ObjectIdentifier(c)) != nil else { return }
+        let ip = c.remoteIP
+        if let n = connectionsPerIP[ip] { connectionsPerIP[ip] = n > 1 ? n - 1 : nil }
+        if let sid = c.sessionId, connectionsBySession[sid] === c {
+            connectionsBySession[sid] = nil
+            store.removeAllWatches(sessionId: sid)
+            // The session lives on until its timeout; restart its clock from the disconnect.
+            if let t = sessionTimeouts[sid] { expiry.touch(sid, timeout: Int64(t), now: clock()) }
+        }
+    }
+
+    // MARK: sessions
+
+    func allocateSessionId() -> Int64 {
+        defer { nextSessionId += 1 }
+        return nextSessionId
+    }
+
+    func password(for sessionId: Int64) -> [UInt8] {
+        SessionIds.password(sessionId: sessionId, secret: sessionSecret)
+    }
+
+    /// Attaches an established session to a connection, closing any older connection that
+    /// carried the same session.
+    func attach(sessionId: Int64, timeout: Int32, to c: ClientConnection) {
+        if let old = connectionsBySession[sessionId], old !== c {
+            logger.info("session 0x\(String(sessionId, radix: 16)) moved to a new connection; closing the old one")
+            connectionsBySession[sessionId] = nil
+            store.removeAllWatches(sessionId: sessionId)
+            old.close(reason: "session reattached elsewhere")
+        }
+        connectionsBySession[sessionId] = c
+        sessionTimeouts[sessionId] = timeout
+        expiry.touch(sessionId, timeout: Int64(timeout), now: clock())
+    }
+
+    func touch(sessionId: Int64) {
+        guard let t = sessionTimeouts[sessionId] else { return }
+        expiry.touch(sessionId, timeout: Int64(t), now: clock())
+    }
+
+    private func expireSessions() {
+        let expired = expiry.expire(now: clock())
+        for sid in expired where !expiring.contains(sid) {
+            expiring.insert(sid)
+            logger.info("Expiring session 0x\(String(sid, radix: 16)), timeout of \(sessionTimeouts[sid] ?? 0)ms exceeded")
+            log.append(sessionId: sid, cxid: 0, kind: .closeSession) { [unowned self] _, _ in
+                self.expiring.remove(sid)
+            }
+        }
+    }
+
+    private func reapContainersAndTTLs() {
+        for path in store.reapCandidates(now: clock()) {
+            log.append(sessionId: 0, cxid: 0, kind: .request(.deleteContainer(PathRecord(path: path)), auth: AuthContext(ids: [], isSuper: true))) { _, _ in }
+        }
+    }
+
+    // MARK: apply
+
+    func applyCommitted(_ txn: Txn) -> ApplyResult {
+        let result = store.apply(txn)
+        switch txn.kind {
+        case .createSession(let timeout):
+            if sessionTimeouts[txn.sessionId] == nil {
+                sessionTimeouts[txn.sessionId] = timeout
+                expiry.touch(txn.sessionId, timeout: Int64(timeout), now: clock())
+            }
+        case .closeSession:
+            sessionTimeouts[txn.sessionId] = nil
+            expiry.remove(txn.sessionId)
+            if let c = connectionsBySession[txn.sessionId] {
+                connectionsBySession[txn.sessionId] = nil
+                c.sessionClosed()
+            }
+        case .request:
+            break
+        }
+        dispatchNotifications()
+        return result
+    }
+
+    func dispatchNotifications() {
+        let notes = store.drainNotifications()
+        guard !notes.isEmpty else { return }
+        let zxid: Int64 = -1
+        for n in notes {
+            connectionsBySession[n.sessionId]?.sendNotification(n.event, zxid: zxid)
+        }
+    }
+
+    // MARK: introspection for 4lw
+
+    var allConnections: [ClientConnection] { Array(connections.values) }
+    var liveSessionCount: Int { sessionTimeouts.count }
+    var outstandingRequests: Int { connections.values.reduce(0) { $0 + $1.outstanding } }
+}

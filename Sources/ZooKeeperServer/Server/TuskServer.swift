@@ -1,0 +1,79 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ZooKeeperWire
+
+/// The client-facing server: binds the client port and runs every connection on one event
+/// loop together with the store, so a request never changes threads.
+public final class TuskServer: @unchecked Sendable {
+    public let config: ServerConfig
+    let logger: Logger
+    let group: MultiThreadedEventLoopGroup
+    let state: ServerState
+    private var channel: (any Channel)?
+
+    public init(config: ServerConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        self.state = ServerState(config: config, eventLoop: loop, logger: logger, clock: {
+            Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        })
+    }
+
+    /// Binds the client port and starts serving. Returns the bound address.
+    @discardableResult
+    public func start() throws -> SocketAddress {
+        let state = self.state
+        try state.eventLoop.submit {
+            state.log = ImmediateTxnLog(applier: state, clock: state.clock)
+            state.startTimers()
+        }.wait()
+        let maxFrame = config.juteMaxBuffer
+        var bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let remote = channel.remoteAddress
+                    let ip = remote?.ipAddress ?? "unknown"
+                    let description = "\(ip):\(remote?.port ?? 0)"
+                    let handler = ClientConnection(state: state, remoteIP: ip, remoteDescription: description)
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ServerFrameDecoder(maxFrameLength: maxFrame)))
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+        if config.clientPortListenBacklog > 0 {
+            bootstrap = bootstrap.serverChannelOption(.backlog, value: Int32(config.clientPortListenBacklog))
+        }
+        let channel = try bootstrap.bind(host: config.clientPortAddress, port: config.clientPort).wait()
+        self.channel = channel
+        let address = channel.localAddress!
+        logger.info("binding to port \(address)")
+        logger.info("Tusk \(TuskVersion.full) serving ZooKeeper clients on \(address) (mode: \(state.modeName), tickTime \(config.tickTime)ms, sessions \(config.minSessionTimeout)..\(config.maxSessionTimeout)ms)")
+        return address
+    }
+
+    /// Stops accepting, closes every connection and the event loop. Idempotent.
+    public func shutdown() {
+        guard let channel else { return }
+        self.channel = nil
+        logger.info("shutting down")
+        try? channel.close().wait()
+        let state = self.state
+        try? state.eventLoop.submit {
+            state.stopTimers()
+            for c in state.allConnections { c.close(reason: "server shutdown") }
+        }.wait()
+        try? group.syncShutdownGracefully()
+        logger.info("shutdown complete")
+    }
+
+    /// Blocks until the listening channel closes.
+    public func waitUntilClosed() throws {
+        try channel?.closeFuture.wait()
+    }
+}

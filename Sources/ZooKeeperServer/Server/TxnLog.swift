@@ -1,0 +1,38 @@
+import ZNodeStore
+import ZooKeeperWire
+
+/// The one narrow boundary every state change goes through: request → txn → log → apply.
+/// The log orders and stamps (zxid, time) the txn, makes it durable/replicated, then asks
+/// the `applier` to apply it; `completion` runs on the server's event loop with the result.
+protocol TxnLog: AnyObject {
+    func append(sessionId: Int64, cxid: Int32, kind: TxnKind, completion: @escaping (Txn, ApplyResult) -> Void)
+}
+
+/// Applies committed txns to the store and fans out their effects (watch events, session
+/// bookkeeping). Implemented by `ServerState`.
+protocol TxnApplier: AnyObject {
+    func applyCommitted(_ txn: Txn) -> ApplyResult
+    var lastAppliedZxid: Int64 { get }
+}
+
+/// Standalone without replication: stamps the next zxid and applies at once, in memory.
+/// The Raft-backed log replaces this class; nothing else changes.
+final class ImmediateTxnLog: TxnLog {
+    unowned let applier: any TxnApplier
+    let clock: @Sendable () -> Int64
+    /// zxid = epoch << 32 | counter; standalone runs in epoch 0 like ZooKeeper's first epoch.
+    var epoch: Int64 = 0
+
+    init(applier: any TxnApplier, clock: @escaping @Sendable () -> Int64) {
+        self.applier = applier
+        self.clock = clock
+    }
+
+    func append(sessionId: Int64, cxid: Int32, kind: TxnKind, completion: @escaping (Txn, ApplyResult) -> Void) {
+        var next = applier.lastAppliedZxid + 1
+        if next >> 32 < epoch { next = epoch << 32 | 1 }
+        let txn = Txn(sessionId: sessionId, cxid: cxid, zxid: next, time: clock(), kind: kind)
+        let result = applier.applyCommitted(txn)
+        completion(txn, result)
+    }
+}
