@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(name: "zk-server", dependencies: ["ZooKeeperServer"], swiftSettings: swiftSettings),
         .executableTarget(name: "raft-sim", dependencies: ["SimulationSupport", "RaftCore"], swiftSettings: swiftSettings),
 
-        .testTarget(name: "ZooKeeperWireTests", dependencies: ["ZooKeeperWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "ZooKeeperWireTests", dependencies: ["ZooKeeperWire"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "SimulationSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"], swiftSettings: swiftSettings),
         .testTarget(name: "ZNodeStoreTests", dependencies: ["ZNodeStore"], swiftSettings: swiftSettings),

@@ -45,6 +45,8 @@ public enum ZooKeeperResponse: Hashable, Sendable {
     case allChildrenNumber(Int32)
     case ephemerals([String])
     case whoAmI([ClientInfo])
+    /// An `ErrorResponse { int err }` body (ZooKeeper answers addWatch with one holding 0).
+    case errorBody(Int32)
 
     public func write(jute b: inout ByteBuffer) {
         switch self {
@@ -83,7 +85,7 @@ public enum ZooKeeperResponse: Hashable, Sendable {
                 }
             }
             MultiHeader.end.write(jute: &b)
-        case .allChildrenNumber(let n): b.writeJuteInt(n)
+        case .allChildrenNumber(let n), .errorBody(let n): b.writeJuteInt(n)
         case .whoAmI(let infos): b.writeJuteVector(infos) { $1.write(jute: &$0) }
         }
     }
@@ -111,6 +113,7 @@ public enum ZooKeeperResponse: Hashable, Sendable {
         case .getAllChildrenNumber: return .allChildrenNumber(try b.readJuteInt("GetAllChildrenNumberResponse.totalNumber"))
         case .getEphemerals: return .ephemerals(try b.readJuteStrings("GetEphemeralsResponse.ephemerals"))
         case .whoAmI: return .whoAmI(try b.readJuteVector("WhoAmIResponse.clientInfo") { try ClientInfo(jute: &$0) })
+        case .addWatch: return .errorBody(try b.readJuteInt("ErrorResponse.err"))
         default: return .empty
         }
     }

@@ -80,6 +80,7 @@ struct RoundTripTests {
         (.getEphemerals, .ephemerals(["/e1", "/e2"])),
         (.whoAmI, .whoAmI([ClientInfo(authScheme: "ip", user: "127.0.0.1")])),
         (.delete, .empty),
+        (.addWatch, .errorBody(0)),
     ]
 
     @Test("every response body decodes to what was encoded")

@@ -34,8 +34,10 @@ extension ClientConnection {
         do {
             request = try ZooKeeperRequest.decode(op: op, from: &frame)
         } catch {
-            logger.warning("Closing connection from \(remoteDescription): cannot decode \(op.name) request (\(error))")
-            close(reason: "bad request")
+            // ZooKeeper answers a body it cannot deserialize with MarshallingError and keeps
+            // the connection.
+            logger.warning("Cannot decode \(op.name) request from \(remoteDescription): \(error)")
+            enqueueReady(ReplyHeader(xid: header.xid, zxid: state.lastAppliedZxid, error: .marshallingError), nil, receivedAt: state.clock())
             return
         }
         noteOp(op)
@@ -111,7 +113,9 @@ extension ClientConnection {
             return reply(.ok, nil)
         case .addWatch(let r):
             guard let mode = AddWatchMode(rawValue: r.type) else { return reply(.badArguments, nil) }
-            return reply(store.addWatch(path: r.path, mode: mode, sessionId: sid), nil)
+            let err = store.addWatch(path: r.path, mode: mode, sessionId: sid)
+            // ZooKeeper answers addWatch with an ErrorResponse body holding 0.
+            return reply(err, .errorBody(0))
         case .removeWatches(let r):
             guard let type = WatcherType(rawValue: r.type) else { return reply(.badArguments, nil) }
             let err = store.removeWatches(path: r.path, type: type, sessionId: sid)
