@@ -83,6 +83,9 @@ class Recorder:
             body = sorted(body)
         if method == "get_children2" and body is not None:
             body = (sorted(body[0]), body[1])
+        if method == "multi_read" and body is not None:
+            # child order is unspecified (ZooKeeper returns HashSet order)
+            body = [(t, e, sorted(p) if t == jute.OP["getChildren"] else p) for t, e, p in body]
         entry = [name, method, repr(args)[:200], rep.err, self.norm(body)]
         if method in WRITES and rep.err == 0:
             entry.append(Z(rep.zxid))
