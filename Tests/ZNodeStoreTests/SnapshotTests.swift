@@ -63,7 +63,7 @@ struct SnapshotTests {
             .create(CreateRequest(path: "/tmp", acl: [ACL(perms: .write, id: .anyone)])),
             .create(CreateRequest(path: "/missing/x")),
         ])))
-        #expect(failed.multiResults?.last == .error(ErrorCode.runtimeInconsistency.rawValue))
+        #expect(failed.multiResults?.last == .error(ErrorCode.noNode.rawValue))
         for store in [a, b] {
             _ = store.apply(txn(10, .create(CreateRequest(path: "/y", data: [1], acl: [ACL(perms: .admin, id: .anyone)]))))
             _ = store.apply(txn(11, .create(CreateRequest(path: "/x", acl: readOnly))))
