@@ -131,6 +131,27 @@ class Server:
                     break
         raise last_err
 
+    def restart(self):
+        """Stop (SIGTERM) and start again on the same port, cfg and dataDir."""
+        self.stop()
+        self._log = open(self.log_path, "ab")
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            self.proc = subprocess.Popen(self._argv(), stdin=subprocess.DEVNULL,
+                                         stdout=self._log, stderr=subprocess.STDOUT,
+                                         cwd=self.workdir, start_new_session=True)
+            LIVE.append(self)
+            try:
+                self._wait_ready()
+                return self
+            except ServerStartError:
+                # the old socket may linger briefly; retry while within the bound
+                self.stop()
+                if time.monotonic() > deadline:
+                    raise
+                self._log = open(self.log_path, "ab")
+                time.sleep(0.5)
+
     def _probe(self):
         """Ready when a jute session handshake succeeds (ZooKeeper answers ruok
         with imok before its request pipeline runs, so ruok alone is not enough)."""
