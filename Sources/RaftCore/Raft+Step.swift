@@ -155,17 +155,21 @@ extension Raft {
                 return
             }
             let oldPaused = pr.isPaused
-            if pr.maybeUpdate(m.index) {
+            let updated = pr.maybeUpdate(m.index)
+            if updated || (pr.state == .snapshot && pr.match >= pr.pendingSnapshot) {
                 switch pr.state {
                 case .probe:
                     pr.becomeReplicate()
-                case .snapshot where pr.match + 1 >= log.firstIndex():
-                    pr.becomeProbe()
-                    pr.becomeReplicate()
+                case .snapshot:
+                    if pr.match + 1 >= log.firstIndex() {
+                        pr.becomeProbe()
+                        pr.becomeReplicate()
+                    } else if pr.match >= pr.pendingSnapshot {
+                        // It installed a snapshot we have since compacted past: send a newer one.
+                        pr.becomeProbe()
+                    }
                 case .replicate:
                     pr.inflights.freeLE(m.index)
-                default:
-                    break
                 }
                 progress[m.from] = pr
                 if maybeCommit() {
