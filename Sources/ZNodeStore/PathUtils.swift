@@ -47,19 +47,6 @@ enum PathUtils {
         return parent.isEmpty ? "/" : parent
     }
 
-    /// Names along an exact tree path, or nil when the string is not a canonical absolute path.
-    /// "" and "/" are the root (ZooKeeper's DataTree maps both to it).
-    static func components(_ path: String) -> [NodeName]? {
-        if path.isEmpty || path == "/" { return [] }
-        guard path.utf8.first == UInt8(ascii: "/") else { return nil }
-        var result: [NodeName] = []
-        for part in path.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
-            if part.isEmpty { return nil }
-            result.append(NodeName(String(part)!))
-        }
-        return result
-    }
-
     /// `String.format("%010d", n)` as Java formats it (negatives keep the width including '-').
     static func sequenceSuffix(_ n: Int32) -> String {
         let digits = String(n.magnitude)

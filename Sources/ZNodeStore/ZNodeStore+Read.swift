@@ -3,8 +3,9 @@ import ZooKeeperWire
 /// Reads, served from the local replica (`FinalRequestProcessor`'s read cases).
 extension ZNodeStore {
     /// Serves exists, getData, getChildren, getChildren2, getACL, getAllChildrenNumber,
-    /// getEphemerals (for `sessionId`), multiRead, checkWatches and sync, registering the
-    /// watch for `sessionId` when asked.
+    /// getEphemerals (for `sessionId`), multiRead and sync, registering the watch for
+    /// `sessionId` when asked. Also routes checkWatches, removeWatches, addWatch and
+    /// setWatches/setWatches2 to the methods of the same names. Writes answer UNIMPLEMENTED.
     public func read(_ request: ZooKeeperRequest, sessionId: Int64, auth: AuthContext) -> ApplyResult {
         switch request {
         case .exists(let r):
@@ -15,8 +16,7 @@ extension ZNodeStore {
             return .ok(.stat(stat(n)))
         case .getData(let r):
             switch getData(r.path, auth) {
-            case .success(let (n, response)):
-                _ = n
+            case .success(let (_, response)):
                 if r.watch { dataWatches.add(r.path, session: sessionId, mode: .standard) }
                 return .ok(response)
             case .failure(let e): return .failure(e)
@@ -66,6 +66,18 @@ extension ZNodeStore {
             return e == .ok ? .ok(.empty) : .failure(e)
         case .sync(let r):
             return .ok(.sync(path: r.path))
+        case .addWatch(let r):
+            guard let mode = AddWatchMode(rawValue: r.type) else { return .failure(.badArguments) }
+            _ = addWatch(path: r.path, mode: mode, sessionId: sessionId)
+            // ZooKeeper answers addWatch with an ErrorResponse(0) body (4 zero bytes).
+            return .ok(.empty)
+        case .removeWatches(let r):
+            guard let type = WatcherType(rawValue: r.type) else { return .failure(.badArguments) }
+            let e = removeWatches(path: r.path, type: type, sessionId: sessionId)
+            return e == .ok ? .ok(.empty) : .failure(e)
+        case .setWatches(let r), .setWatches2(let r):
+            setWatches(r, sessionId: sessionId)
+            return .ok(.empty)
         default:
             return .failure(.unimplemented)
         }

@@ -41,6 +41,9 @@ extension ZNodeStore {
             }
         }
         if mode.isTTL && !config.extendedTypesEnabled { return .failure(.unimplemented) }
+        // createTTL with a non-TTL mode: ZooKeeper refuses ttl >= 0 here and would fail
+        // later in DataTree for a negative one; refuse both.
+        if op == .createTTL && !mode.isTTL { return .failure(.badArguments) }
         if mode.isTTL {
             if ttl <= 0 || ttl > EphemeralKind.maxTTL { return .failure(.badArguments) }
         } else if ttl >= 0 {

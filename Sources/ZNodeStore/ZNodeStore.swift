@@ -57,14 +57,23 @@ public final class ZNodeStore {
 
     // MARK: - Lookup
 
+    /// The node at an exact path ("" and "/" are the root), without allocating per segment
+    /// beyond the (usually inline) name strings.
     func node(at path: String) -> ZNode? {
-        guard let names = PathUtils.components(path) else { return nil }
+        let u = path.utf8
+        if u.isEmpty { return root }
+        guard u.first == UInt8(ascii: "/") else { return nil }
+        if u.count == 1 { return root }
         var n = root
-        for name in names {
-            guard let c = n.children[name] else { return nil }
+        var start = u.index(after: u.startIndex)
+        while true {
+            let end = u[start...].firstIndex(of: UInt8(ascii: "/")) ?? u.endIndex
+            if start == end { return nil }
+            guard let c = n.children[NodeName(String(path[start..<end]))] else { return nil }
             n = c
+            if end == u.endIndex { return n }
+            start = u.index(after: end)
         }
-        return n
     }
 
     func kind(of node: ZNode) -> EphemeralKind {

@@ -56,7 +56,10 @@ struct ContainerTTLTests {
         #expect(createTTL(h, "/z", ttl: -1).error == .badArguments)
         #expect(createTTL(h, "/z", ttl: 1 << 40).error == .badArguments)
         #expect(createTTL(h, "/max", ttl: (1 << 40) - 1).error == .ok)
-        for flags: Int32 in [0, 1, 4] { #expect(createTTL(h, "/z", ttl: 1000, flags: flags).error == .badArguments) }
+        for flags: Int32 in [0, 1, 4] {
+            #expect(createTTL(h, "/z", ttl: 1000, flags: flags).error == .badArguments)
+            #expect(createTTL(h, "/z", ttl: -5, flags: flags).error == .badArguments)
+        }
         #expect(h.create("/z", flags: 5).error == .badArguments)
         #expect(h.create("/z", flags: 6).error == .badArguments)
         let seq = createTTL(h, "/s-", ttl: 60_000, flags: 6)

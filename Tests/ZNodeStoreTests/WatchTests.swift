@@ -200,4 +200,16 @@ struct WatchTests {
         h.setData("/a", "x")
         #expect(h.events().map(\.session) == [3, 5, 9])
     }
+
+    @Test func readRoutesTheWatchOpcodes() {
+        let h = Harness()
+        #expect(h.read(.addWatch(PathTypeRequest(path: "/w", type: 1)), session: 2) == .ok(.empty))
+        #expect(h.read(.checkWatches(PathTypeRequest(path: "/w", type: 3)), session: 2).error == .ok)
+        #expect(h.read(.removeWatches(PathTypeRequest(path: "/w", type: 3)), session: 2).error == .ok)
+        #expect(h.read(.removeWatches(PathTypeRequest(path: "/w", type: 3)), session: 2).error == .noWatcher)
+        #expect(h.read(.addWatch(PathTypeRequest(path: "/w", type: 7)), session: 2).error == .badArguments)
+        #expect(h.read(.setWatches2(SetWatchesRequest(relativeZxid: 0, existWatches: ["/zookeeper"])), session: 2) == .ok(.empty))
+        #expect(h.events() == [Event(2, .nodeCreated, "/zookeeper")])
+        #expect(h.read(.create(CreateRequest(path: "/x"))).error == .unimplemented)
+    }
 }
