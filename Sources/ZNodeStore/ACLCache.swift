@@ -43,6 +43,8 @@ struct ACLCache {
     subscript(index: Int32) -> [ACL] { lists[Int(index)] }
 
     var liveCount: Int { indexByList.count }
+
+    func references(_ index: Int32) -> Int { refCounts[Int(index)] }
 }
 
 /// ACL evaluation and `fixupACL`, following `ZooKeeperServer.checkACL` and
