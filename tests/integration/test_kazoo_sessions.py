@@ -193,3 +193,67 @@ def test_kazoo_session_expiry_is_lost(server, kazoo_factory, zk, base):
     assert deleted.wait(15)
     assert zk.exists(base + "/e") is None
     assert lost.wait(20)
+
+
+@pytest.mark.parametrize("xid", [0, 2 ** 31 - 1, -3, -100, 7, 7])
+def test_xid_echoed_verbatim(jc, xid):
+    # the server does not check xids: any value (even a repeated or negative one) comes back
+    jc.send_frame(jute.w_int(xid) + jute.w_int(jute.OP["exists"]) + jute.path_watch_body("/", False))
+    r = jute.Reader(jc.recv_frame())
+    assert (r.int(), r.long() > 0, r.int()) == (xid, True, 0)
+
+
+def test_connect_with_other_protocol_version(server):
+    c = jute.JuteClient(server.host, server.port, connect=False)
+    c._open()
+    c.send_frame(jute.w_int(5) + jute.w_long(0) + jute.w_int(5000) + jute.w_long(0)
+                 + jute.w_buffer(b"\x00" * 16) + jute.w_bool(False))
+    r = jute.Reader(c.recv_frame())
+    assert r.int() == 0 and r.int() == 5000 and r.long() != 0  # answered with protocol 0
+    c.close_socket()
+
+
+@pytest.mark.parametrize("passwd", [b"\x00" * 3, None], ids=["short", "null"])
+def test_new_session_ignores_client_password(server, passwd):
+    c = jute.JuteClient(server.host, server.port, connect=False)
+    c._open()
+    c.send_frame(jute.w_int(0) + jute.w_long(0) + jute.w_int(5000) + jute.w_long(0)
+                 + jute.w_buffer(passwd) + jute.w_bool(False))
+    r = jute.Reader(c.recv_frame())
+    r.int(), r.int()
+    assert r.long() != 0 and len(r.buffer()) == 16
+    c.close_socket()
+
+
+def test_read_only_client_on_standalone_server(server, base):
+    c = server.jute(read_only=True)
+    try:
+        assert c.read_only is False  # a standalone server is read-write
+        assert c.create(base + "/ro").err == 0
+    finally:
+        c.close()
+
+
+def test_second_connection_for_session_closes_first(server):
+    a = server.jute()
+    b = server.jute(session_id=a.session_id, passwd=a.passwd)
+    try:
+        with pytest.raises((ConnectionError, OSError)):
+            a.exists("/")
+        assert b.exists("/").err == 0
+    finally:
+        a.close_socket()
+        b.close()
+
+
+def test_expired_session_connection_is_closed(server):
+    a = server.jute(timeout_ms=1000)
+    t0 = time.monotonic()
+    # stay silent; the server closes the connection when the session expires
+    a.sock.settimeout(10)
+    try:
+        assert a.sock.recv(1) == b""
+    except ConnectionResetError:
+        pass
+    assert time.monotonic() - t0 < 8
+    a.close_socket()

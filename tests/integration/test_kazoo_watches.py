@@ -298,3 +298,25 @@ def test_check_watches_sees_other_sessions_watches(jc, jute_factory, server, bas
     assert other.check_watches(base + "/a", E.WATCHER_DATA).err == 0
     jc.set_data(base + "/a", b"x")
     assert [(e.type, e.path) for e in other.wait_events(1)] == [(E.EV_DATA_CHANGED, base + "/a")]
+
+
+def test_set_acl_fires_no_watch(jc, jute_factory, server, base):
+    other = jute_factory(server)
+    jc.create(base + "/a")
+    other.get_data(base + "/a", watch=True)
+    other.get_children(base + "/a", watch=True)
+    assert jc.set_acl(base + "/a", jute.OPEN_ACL_UNSAFE).err == 0
+    other.sync("/")
+    assert other.events == []
+
+
+def test_reaped_container_and_ttl_fire_watches(jc, jute_factory, server, base):
+    other = jute_factory(server)
+    jc.create_container(base + "/c")
+    jc.create(base + "/c/x")
+    jc.create_ttl(base + "/t", ttl=300)
+    other.exists(base + "/c", watch=True)
+    other.exists(base + "/t", watch=True)
+    jc.delete(base + "/c/x")
+    evs = other.wait_events(2, timeout=15)
+    assert sorted((e.type, e.path) for e in evs) == [(E.EV_DELETED, base + "/c"), (E.EV_DELETED, base + "/t")]
