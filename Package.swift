@@ -40,7 +40,7 @@ let package = Package(
         .target(
             name: "ZooKeeperServer",
             dependencies: [
-                "ZooKeeperWire", "ZNodeStore",
+                "ZooKeeperWire", "ZNodeStore", "RaftCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -27,8 +27,15 @@ public final class TuskServer: @unchecked Sendable {
     @discardableResult
     public func start() throws -> SocketAddress {
         let state = self.state
+        let logger = self.logger
+        let nodeId = UInt64(config.sessionIdServerByte)
         try state.eventLoop.submit {
-            state.log = ImmediateTxnLog(applier: state, clock: state.clock)
+            // A standalone server is a one-node Raft group: the same write path as an ensemble.
+            let raft = try RaftTxnLog(nodeId: nodeId, peers: [nodeId], store: InMemoryRaftLog(), applier: state, applied: 0,
+                                      eventLoop: state.eventLoop, clock: state.clock, logger: logger,
+                                      seed: UInt64(bitPattern: state.clock()))
+            state.log = raft
+            raft.start(tick: .milliseconds(100))
             state.startTimers()
         }.wait()
         let maxFrame = config.juteMaxBuffer

@@ -1,0 +1,32 @@
+import RaftCore
+
+/// The write side of a Raft log: what the driver persists from each `Ready` before it sends
+/// messages or applies entries. A durable implementation fsyncs when `sync` is true
+/// (group commit: one sync covers everything saved since the last).
+protocol RaftLogStore: LogStorage {
+    func save(entries: [Entry], hardState: HardState?, snapshot: Snapshot?, sync: Bool) throws
+    /// Drops entries up to `index`, which a saved snapshot covers.
+    func compact(upTo index: UInt64) throws
+}
+
+/// An in-memory log (tests, and `forceSync=no` experiments). Loses everything on restart.
+final class InMemoryRaftLog: RaftLogStore {
+    let storage = MemoryStorage()
+
+    func save(entries: [Entry], hardState: HardState?, snapshot: Snapshot?, sync: Bool) throws {
+        if let snapshot { try storage.applySnapshot(snapshot) }
+        if !entries.isEmpty { try storage.append(entries) }
+        if let hardState { storage.setHardState(hardState) }
+    }
+
+    func compact(upTo index: UInt64) throws { try storage.compact(upTo: index) }
+
+    func initialState() throws(StorageError) -> (HardState, Configuration) { try storage.initialState() }
+    func entries(_ lo: UInt64, _ hi: UInt64, maxBytes: UInt64) throws(StorageError) -> [Entry] {
+        try storage.entries(lo, hi, maxBytes: maxBytes)
+    }
+    func term(_ i: UInt64) throws(StorageError) -> UInt64 { try storage.term(i) }
+    func firstIndex() throws(StorageError) -> UInt64 { try storage.firstIndex() }
+    func lastIndex() throws(StorageError) -> UInt64 { try storage.lastIndex() }
+    func snapshot() throws(StorageError) -> Snapshot { try storage.snapshot() }
+}
