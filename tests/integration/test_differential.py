@@ -359,8 +359,60 @@ def sc_bad_requests(r):
     r.do("A", "ping")
 
 
+def make_random_scenario(seed, steps=250):
+    """A seeded random mix of reads, writes, multis and watches over a small path
+    universe, so that errors (NoNode, NodeExists, NotEmpty, BadVersion...) are frequent."""
+    import random
+
+    def scenario(r):
+        rnd = random.Random(seed)
+        r.session("A")
+        r.session("B")
+        root = "/rnd"
+        r.do("A", "create", root)
+        paths = [root + "/" + a for a in "abc"] + [root + "/" + a + "/" + b for a in "abc" for b in "xy"]
+        for _ in range(steps):
+            who = rnd.choice("AAB")
+            p = rnd.choice(paths)
+            k = rnd.random()
+            if k < 0.20:
+                flags = rnd.choice([jute.PERSISTENT, jute.PERSISTENT, jute.EPHEMERAL, jute.PERSISTENT_SEQUENTIAL])
+                r.do(who, "create", p, b"d%d" % rnd.randrange(100), jute.OPEN_ACL_UNSAFE, flags)
+            elif k < 0.32:
+                r.do(who, "delete", p, rnd.choice([-1, -1, 0, 1]))
+            elif k < 0.44:
+                r.do(who, "set_data", p, b"v%d" % rnd.randrange(100), rnd.choice([-1, -1, 0, 1, 2]))
+            elif k < 0.54:
+                r.do(who, "get_data", p, rnd.random() < 0.5)
+            elif k < 0.62:
+                r.do(who, "exists", p, rnd.random() < 0.5)
+            elif k < 0.70:
+                r.do(who, "get_children2", rnd.choice([root] + paths[:3]), rnd.random() < 0.5)
+            elif k < 0.80:
+                ops = []
+                for _ in range(rnd.randrange(1, 4)):
+                    q = rnd.choice(paths)
+                    ops.append(rnd.choice([
+                        jute.op_create(q, b"m"), jute.op_delete(q), jute.op_set(q, b"s", rnd.choice([-1, 0])),
+                        jute.op_check(q, rnd.choice([-1, 0, 1]))]))
+                r.do(who, "multi", ops)
+            elif k < 0.85:
+                r.do(who, "add_watch", rnd.choice([root] + paths[:3]),
+                     rnd.choice([jute.ADD_WATCH_PERSISTENT, jute.ADD_WATCH_PERSISTENT_RECURSIVE]))
+            elif k < 0.90:
+                r.do(who, "remove_watches", p, rnd.choice([jute.WATCHER_DATA, jute.WATCHER_CHILDREN, jute.WATCHER_ANY]))
+            elif k < 0.95:
+                r.do(who, "get_all_children_number", rnd.choice([root] + paths[:3]))
+            else:
+                r.do(who, "get_ephemerals", root)
+        r.do("A", "get_children2", root)
+    return scenario
+
+
 SCENARIOS = {"crud": sc_crud, "multi": sc_multi, "watches": sc_watches,
-             "acl_and_sessions": sc_acl_and_sessions, "bad_requests": sc_bad_requests}
+             "acl_and_sessions": sc_acl_and_sessions, "bad_requests": sc_bad_requests,
+             "random-1": make_random_scenario(1), "random-2": make_random_scenario(2),
+             "random-3": make_random_scenario(3)}
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
