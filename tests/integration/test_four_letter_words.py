@@ -162,3 +162,36 @@ def test_explicit_whitelist(server_factory):
     # srvr is always enabled, whatever the whitelist says
     assert srv.four("srvr").startswith("Zookeeper version: 3.8.")
     assert srv.four("stat") == "stat is not executed because it is not in the whitelist.\n"
+
+
+def test_counters_track_state(server_factory):
+    """srvr/mntr numbers follow the tree exactly (fresh server, nothing else running)."""
+    srv = server_factory()
+    c = srv.jute()
+    try:
+        def srvr():
+            return kv_lines(srv.four("srvr"), ":")
+
+        def mntr():
+            return dict(line.split("\t") for line in srv.four("mntr").splitlines())
+
+        n0 = int(srvr()["Node count"])
+        assert n0 == 5  # what ZooKeeper 3.8.0 reports for a fresh standalone tree (4 visible nodes)
+        z = c.create("/a", b"12345").zxid
+        d = srvr()
+        assert int(d["Node count"]) == n0 + 1
+        assert d["Zxid"] == "0x%x" % z
+        c.create("/a/e", flags=jute.EPHEMERAL)
+        c.get_data("/a", watch=True)
+        c.exists("/nope", watch=True)
+        m = mntr()
+        assert int(m["zk_znode_count"]) == n0 + 2
+        assert int(m["zk_ephemerals_count"]) == 1
+        assert int(m["zk_watch_count"]) == 2
+        assert int(m["zk_num_alive_connections"]) == 2  # c and this mntr connection
+        assert m["zk_server_state"] == "standalone"
+        assert int(m["zk_outstanding_requests"]) == 0
+        wchs = srv.four("wchs")
+        assert wchs == "1 connections watching 2 paths\nTotal watches:2\n"
+    finally:
+        c.close()

@@ -320,3 +320,34 @@ def test_reaped_container_and_ttl_fire_watches(jc, jute_factory, server, base):
     jc.delete(base + "/c/x")
     evs = other.wait_events(2, timeout=15)
     assert sorted((e.type, e.path) for e in evs) == [(E.EV_DELETED, base + "/c"), (E.EV_DELETED, base + "/t")]
+
+
+def test_multi_events_in_op_order(jc, jute_factory, server, base):
+    other = jute_factory(server)
+    other.add_watch(base, E.ADD_WATCH_PERSISTENT_RECURSIVE)
+    other.get_children(base, watch=True)
+    rep = jc.multi([jute.op_create(base + "/a"), jute.op_create(base + "/b"), jute.op_set(base + "/a", b"1"),
+                    jute.op_delete(base + "/b"), jute.op_create(base + "/s-", flags=jute.PERSISTENT_SEQUENTIAL)])
+    assert rep.err == 0 and all(t != -1 for t, _, _ in rep.body)
+    evs = other.wait_events(6)
+    other.sync("/")
+    # events follow the op order; the one-shot child watch fires once (first create);
+    # the sequential node's event carries its real name
+    assert [(e.type, e.path) for e in other.events] == [
+        (E.EV_CREATED, base + "/a"),
+        (E.EV_CHILDREN_CHANGED, base),
+        (E.EV_CREATED, base + "/b"),
+        (E.EV_DATA_CHANGED, base + "/a"),
+        (E.EV_DELETED, base + "/b"),
+        (E.EV_CREATED, base + "/s-0000000002"),
+    ]
+
+
+def test_failed_multi_fires_nothing(jc, jute_factory, server, base):
+    other = jute_factory(server)
+    other.add_watch(base, E.ADD_WATCH_PERSISTENT_RECURSIVE)
+    other.get_children(base, watch=True)
+    rep = jc.multi([jute.op_create(base + "/a"), jute.op_delete(base + "/nope")])
+    assert rep.body[1][1] == jute.NONODE
+    other.sync("/")
+    assert other.events == []
