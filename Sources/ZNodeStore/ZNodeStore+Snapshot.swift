@@ -121,6 +121,7 @@ extension ZNodeStore {
             if childCount > 0 { stack.append((child, path, childCount)) }
         }
         guard r.atEnd else { throw SnapshotError.corrupt("trailing bytes") }
+        store.rebuildQuotaPaths()
         return store
     }
 }

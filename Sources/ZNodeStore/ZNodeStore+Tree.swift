@@ -13,6 +13,8 @@ enum Undo {
     case deleted(parent: ZNode, name: NodeName, path: String, node: ZNode, acl: [ACL], parentPzxid: Int64)
     case dataSet(node: ZNode, path: String, data: [UInt8], version: Int32, mzxid: Int64, mtime: Int64)
     case aclSet(node: ZNode, acl: [ACL], aversion: Int32)
+    case rawData(node: ZNode, data: [UInt8])
+    case quotaPath(String, wasPresent: Bool)
 }
 
 extension ZNodeStore {
@@ -26,6 +28,7 @@ extension ZNodeStore {
         parent.cversion &+= 1
         parent.pzxid = zxid
         attach(child, path: path)
+        quotaAfterCreate(parentPath: PathUtils.split(path)?.parent ?? "", name: name.string, path: path, bytes: data.count)
         pendingTriggers.append(.created(path))
         return child
     }
@@ -35,16 +38,19 @@ extension ZNodeStore {
         undoLog?.append(.deleted(parent: parent, name: name, path: path, node: node, acl: acls[node.aclIndex], parentPzxid: parent.pzxid))
         if zxid > parent.pzxid { parent.pzxid = zxid }
         detach(node, path: path)
+        quotaAfterDelete(parentPath: PathUtils.split(path)?.parent ?? "", name: name.string, path: path, bytes: node.data.count)
         pendingTriggers.append(.deleted(path))
     }
 
     func setNodeData(_ node: ZNode, path: String, data: [UInt8], version: Int32, zxid: Int64, time: Int64) {
         undoLog?.append(.dataSet(node: node, path: path, data: node.data, version: node.version, mzxid: node.mzxid, mtime: node.mtime))
-        approximateDataSize += data.count - node.data.count
+        let bytesDiff = data.count - node.data.count
+        approximateDataSize += bytesDiff
         node.data = data
         node.version = version
         node.mzxid = zxid
         node.mtime = time
+        quotaAfterSetData(path: path, bytesDiff: bytesDiff)
         pendingTriggers.append(.dataChanged(path))
     }
 
@@ -112,6 +118,11 @@ extension ZNodeStore {
                 acls.release(node.aclIndex)
                 node.aclIndex = restored
                 node.aversion = aversion
+            case .rawData(let node, let data):
+                approximateDataSize += data.count - node.data.count
+                node.data = data
+            case .quotaPath(let path, let wasPresent):
+                if wasPresent { quotaPaths.insert(path) } else { quotaPaths.remove(path) }
             }
         }
     }

@@ -61,6 +61,7 @@ extension ZNodeStore {
         guard PathUtils.isValid(path) else { return .failure(.badArguments) }
         if node(at: path) != nil { return .failure(.nodeExists) }
         if kind(of: parent) == .normal { return .failure(.noChildrenForEphemerals) }
+        if !quotaAllows(path: path, bytesDiff: r.data.count, countDiff: 1) { return .failure(.quotaExceeded) }
 
         let owner: Int64
         switch op {
@@ -132,6 +133,7 @@ extension ZNodeStore {
         guard PathUtils.isValid(r.path) else { return .failure(.badArguments) }
         guard let target = node(at: r.path) else { return .failure(.noNode) }
         guard ACLRules.check(acl(of: target), .write, ctx.auth) else { return .failure(.noAuth) }
+        if !quotaAllows(path: r.path, bytesDiff: r.data.count - target.data.count, countDiff: 0) { return .failure(.quotaExceeded) }
         if r.version != -1 && r.version != target.version { return .failure(.badVersion) }
         setNodeData(target, path: r.path, data: r.data, version: target.version &+ 1, zxid: ctx.zxid, time: ctx.time)
         let st = stat(target)

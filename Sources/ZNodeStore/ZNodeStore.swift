@@ -14,6 +14,8 @@ public final class ZNodeStore {
     var ephemerals: [Int64: Set<String>] = [:]
     var containers: Set<String> = []
     var ttls: Set<String> = []
+    /// Paths with a quota (ZooKeeper's `pTrie`): those with a `zookeeper_limits` node.
+    var quotaPaths: Set<String> = []
     /// Number of znodes in the tree, the root included.
     public internal(set) var nodeCount = 1
     /// Sum over znodes of path length + data length (ZooKeeper's `approximateDataSize`).

@@ -8,11 +8,15 @@ public struct ZNodeStoreConfig: Sendable, Hashable {
     public var superDigest: String?
     /// `znode.container.maxNeverUsedIntervalMs`: reap containers that never had a child after this long (0 = never).
     public var containerMaxNeverUsedIntervalMs: Int64
+    /// `zookeeper.enforceQuota`: creates/setData beyond a hard quota limit fail with QUOTAEXCEEDED.
+    public var enforceQuota: Bool
 
-    public init(extendedTypesEnabled: Bool = false, superDigest: String? = nil, containerMaxNeverUsedIntervalMs: Int64 = 0) {
+    public init(extendedTypesEnabled: Bool = false, superDigest: String? = nil,
+                containerMaxNeverUsedIntervalMs: Int64 = 0, enforceQuota: Bool = false) {
         self.extendedTypesEnabled = extendedTypesEnabled
         self.superDigest = superDigest
         self.containerMaxNeverUsedIntervalMs = containerMaxNeverUsedIntervalMs
+        self.enforceQuota = enforceQuota
     }
 }
 
