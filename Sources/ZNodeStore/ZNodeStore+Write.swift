@@ -59,7 +59,10 @@ extension ZNodeStore {
         var path = r.path
         if mode.isSequential { path += PathUtils.sequenceSuffix(parent.cversion) }
         guard PathUtils.isValid(path) else { return .failure(.badArguments) }
-        if node(at: path) != nil { return .failure(.nodeExists) }
+        // A valid path's parent is `parentPath` (a sequence suffix adds no '/'); an empty
+        // name means the path is "/" itself.
+        let name = NodeName(PathUtils.split(path)!.name)
+        if name.string.isEmpty || parent.children[name] != nil { return .failure(.nodeExists) }
         if kind(of: parent) == .normal { return .failure(.noChildrenForEphemerals) }
         if !quotaAllows(path: path, bytesDiff: r.data.count, countDiff: 1) { return .failure(.quotaExceeded) }
 
@@ -69,7 +72,6 @@ extension ZNodeStore {
         case .createTTL: owner = EphemeralKind.ttlOwner(ttl)
         default: owner = mode.isEphemeral ? ctx.sessionId : 0
         }
-        let name = NodeName(PathUtils.split(path)!.name)
         let child = insertNode(parent: parent, name: name, path: path, data: r.data, acl: acl,
                                owner: owner, zxid: ctx.zxid, time: ctx.time)
         let st = stat(child)

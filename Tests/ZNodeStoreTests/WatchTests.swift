@@ -212,4 +212,17 @@ struct WatchTests {
         #expect(h.events() == [Event(2, .nodeCreated, "/zookeeper")])
         #expect(h.read(.create(CreateRequest(path: "/x"))).error == .unimplemented)
     }
+
+    @Test func removingTheDataHalfOfAPersistentWatchKeepsTheChildHalf() {
+        // observed on ZooKeeper 3.8.0: removeWatches(DATA) on a persistent watch succeeds,
+        // checkWatches(CHILDREN) still finds it, and only NodeChildrenChanged fires after.
+        let h = Harness()
+        h.create("/p")
+        _ = h.store.addWatch(path: "/p", mode: .persistent, sessionId: 2)
+        #expect(h.store.removeWatches(path: "/p", type: .data, sessionId: 2) == .ok)
+        #expect(h.store.checkWatches(path: "/p", type: .children, sessionId: 2) == .ok)
+        h.setData("/p", "x")
+        h.create("/p/c")
+        #expect(h.events() == [Event(2, .nodeChildrenChanged, "/p")])
+    }
 }
