@@ -25,10 +25,22 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
     private var ticker: RepeatedTask?
     private(set) var appliedIndex: UInt64 = 0
 
-    init(nodeId: UInt64, peers: [UInt64], store: any RaftLogStore, applier: any TxnApplier, applied: UInt64,
+    /// Called when this node's role or the known leader changes.
+    var onRoleChange: (NodeRole, UInt64) -> Void = { _, _ in }
+    private var proposedAt: [UInt64: Int64] = [:]
+    /// A proposal not applied within this many ms is answered CONNECTIONLOSS (it may have
+    /// been dropped by a leader change; the client retries).
+    var proposalTimeoutMs: Int64 = 10_000
+    private var nextReadId: UInt64 = 1
+    private var readWaiters: [UInt64: () -> Void] = [:]
+    private var readsAtIndex: [(index: UInt64, waiter: () -> Void)] = []
+
+    init(nodeId: UInt64, peers: [UInt64], learners: [UInt64] = [], store: any RaftLogStore, applier: any TxnApplier, applied: UInt64,
          eventLoop: any EventLoop, clock: @escaping @Sendable () -> Int64, logger: Logger, seed: UInt64) throws {
         var cfg = RaftConfig(id: nodeId, peers: peers)
+        cfg.learners = learners
         cfg.applied = applied
+        // With the 50 ms tick of `start`, an election starts 0.5–1 s after the leader goes quiet.
         cfg.electionTick = 10
         cfg.heartbeatTick = 1
         self.node = try RawNode(config: cfg, storage: store, random: SplitMix64(seed: seed))
@@ -39,6 +51,8 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         self.logger = logger
         self.origin = Int32(truncatingIfNeeded: nodeId)
         self.appliedIndex = applied
+        // Proposal ids must not repeat across restarts: replayed entries carry old ones.
+        self.nextProposal = UInt64(max(0, clock())) << 16
     }
 
     /// Starts ticking; a single voter campaigns at once instead of waiting a timeout.
@@ -50,6 +64,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         ticker = eventLoop.scheduleRepeatedTask(initialDelay: tick, delay: tick) { [unowned self] _ in
             self.node.tick()
             self.processReady()
+            self.expireStaleProposals()
         }
         processReady()
     }
@@ -75,7 +90,50 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
             return
         }
         waiting[proposal] = completion
+        proposedAt[proposal] = clock()
         scheduleReady()
+    }
+
+    /// Runs `done` once this node has applied everything committed at the time of the call
+    /// (Raft ReadIndex): a read after it is linearizable.
+    func readBarrier(_ done: @escaping () -> Void) {
+        eventLoop.assertInEventLoop()
+        let id = nextReadId
+        nextReadId += 1
+        var ctx: [UInt8] = []
+        for i in 0..<8 { ctx.append(UInt8(truncatingIfNeeded: id >> (8 * UInt64(i)))) }
+        readWaiters[id] = done
+        node.readIndex(context: ctx)
+        scheduleReady()
+    }
+
+    private var knownLeader: UInt64 = 0
+
+    /// A proposal forwarded to a leader that is gone may never commit; answer its client
+    /// CONNECTIONLOSS now (the outcome is unknown, as ZooKeeper's clients expect) rather
+    /// than hold the session's later requests behind it.
+    private func failPendingProposals(reason: String) {
+        guard !waiting.isEmpty else { return }
+        let all = waiting.keys.sorted()
+        logger.info("\(reason): answering \(all.count) pending writes CONNECTIONLOSS")
+        for p in all {
+            proposedAt[p] = nil
+            if let completion = waiting.removeValue(forKey: p) {
+                completion(Txn(sessionId: 0, zxid: applier.lastAppliedZxid, time: clock(), kind: .closeSession), .failure(.connectionLoss))
+            }
+        }
+    }
+
+    private func expireStaleProposals() {
+        let now = clock()
+        let stale = proposedAt.filter { now - $0.value > proposalTimeoutMs }.map(\.key).sorted()
+        for p in stale {
+            proposedAt[p] = nil
+            if let completion = waiting.removeValue(forKey: p) {
+                logger.warning("proposal \(p) not committed within \(proposalTimeoutMs)ms; answering CONNECTIONLOSS")
+                completion(Txn(sessionId: 0, zxid: applier.lastAppliedZxid, time: now, kind: .closeSession), .failure(.connectionLoss))
+            }
+        }
     }
 
     /// Messages from peers.
@@ -97,6 +155,13 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
     func processReady() {
         while node.hasReady() {
             let rd = node.ready()
+            if let ss = rd.softState {
+                if ss.leader != knownLeader {
+                    knownLeader = ss.leader
+                    failPendingProposals(reason: "leader changed to \(ss.leader)")
+                }
+                onRoleChange(ss.role, ss.leader)
+            }
             do {
                 try store.save(entries: rd.entries, hardState: rd.hardState, snapshot: rd.snapshot, sync: rd.mustSync)
             } catch {
@@ -108,8 +173,21 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
             for entry in rd.committedEntries {
                 apply(entry)
             }
+            for rs in rd.readStates {
+                var id: UInt64 = 0
+                for (i, byte) in rs.context.prefix(8).enumerated() { id |= UInt64(byte) << (8 * UInt64(i)) }
+                if let waiter = readWaiters.removeValue(forKey: id) { readsAtIndex.append((rs.index, waiter)) }
+            }
             node.advance(rd)
+            releaseReads()
         }
+    }
+
+    private func releaseReads() {
+        guard !readsAtIndex.isEmpty else { return }
+        let ready = readsAtIndex.filter { $0.index <= appliedIndex }
+        readsAtIndex.removeAll { $0.index <= appliedIndex }
+        for r in ready { r.waiter() }
     }
 
     private func apply(_ entry: Entry) {
@@ -125,6 +203,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         let txn = logged.txn(zxid: TxnCodec.zxid(term: entry.term, index: entry.index))
         let result = applier.applyCommitted(txn)
         if logged.origin == origin, let completion = waiting.removeValue(forKey: logged.proposal) {
+            proposedAt[logged.proposal] = nil
             completion(txn, result)
         }
     }

@@ -13,6 +13,11 @@ extension ClientConnection {
             close(reason: "bad handshake")
             return
         }
+        guard state.isServing else {
+            logger.info("Closing connection from \(remoteDescription): no leader yet (ZooKeeperServer not running)")
+            close(reason: "not serving")
+            return
+        }
         let ourZxid = state.lastAppliedZxid
         if request.lastZxidSeen > ourZxid {
             logger.warning("Refusing session request for client \(remoteDescription) as it has seen zxid 0x\(String(request.lastZxidSeen, radix: 16)) our last zxid is 0x\(String(ourZxid, radix: 16)) client must try another server")
@@ -23,7 +28,12 @@ extension ClientConnection {
         if request.sessionId == 0 {
             let sid = state.allocateSessionId()
             setPhase(.connecting(pending: []))
-            state.log.append(sessionId: sid, cxid: 0, kind: .createSession(timeout: timeout)) { [self] _, _ in
+            state.log.append(sessionId: sid, cxid: 0, kind: .createSession(timeout: timeout)) { [self] _, result in
+                guard result.error == .ok else {
+                    logger.info("cannot create a session for \(remoteDescription) (\(result.error.name)); closing so the client tries again")
+                    close(reason: "session not created")
+                    return
+                }
                 finishConnect(sessionId: sid, timeout: timeout, valid: true, readOnlyFlag: request.hasReadOnlyFlag)
             }
         } else {

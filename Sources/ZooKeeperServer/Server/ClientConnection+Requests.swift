@@ -77,6 +77,17 @@ extension ClientConnection {
             state.log.append(sessionId: sid, cxid: header.xid, kind: .closeSession) { [self] txn, _ in
                 complete(seq, ReplyHeader(xid: header.xid, zxid: txn.zxid, err: 0), nil)
             }
+        case .sync(let r):
+            // ReadIndex: answered once this server has applied everything committed when
+            // the sync arrived, so a read after it is linearizable.
+            let seq = pushSlot(.waitingForCommit, receivedAt: receivedAt)
+            if let raft = state.raft {
+                raft.readBarrier { [self] in
+                    complete(seq, ReplyHeader(xid: header.xid, zxid: state.lastAppliedZxid, err: 0), .sync(path: r.path))
+                }
+            } else {
+                complete(seq, ReplyHeader(xid: header.xid, zxid: state.lastAppliedZxid, err: 0), .sync(path: r.path))
+            }
         case .reconfig:
             let error: ErrorCode = state.config.reconfigEnabled ? .unimplemented : .reconfigDisabled
             enqueueReady(ReplyHeader(xid: header.xid, zxid: state.lastAppliedZxid, error: error), nil, receivedAt: receivedAt)
@@ -105,8 +116,6 @@ extension ClientConnection {
         switch request {
         case .ping:
             return reply(.ok, nil)
-        case .sync(let r):
-            return reply(.ok, .sync(path: r.path))
         case .setWatches(let r), .setWatches2(let r):
             store.setWatches(r, sessionId: sid)
             state.dispatchNotifications()

@@ -11,7 +11,11 @@ public enum TuskVersion {
 }
 
 extension ServerState {
-    var modeName: String { config.servers.count > 1 ? "leader" : "standalone" }
+    var modeName: String {
+        guard config.servers.count > 1 else { return "standalone" }
+        if config.servers.first(where: { $0.id == config.serverId })?.role == .observer { return "observer" }
+        return role == .leader ? "leader" : "follower"
+    }
 
     func hex(_ v: Int64) -> String { "0x" + String(UInt64(bitPattern: v), radix: 16) }
 

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import RaftCore
 import ZNodeStore
 import ZooKeeperWire
 
@@ -27,6 +28,14 @@ final class ServerState: TxnApplier, @unchecked Sendable {
     var stats = ServerStats()
     let sessionSecret = SessionIds.defaultSecret
     private var timers: [RepeatedTask] = []
+    /// The Raft log when there is one (always, outside unit tests).
+    var raft: RaftTxnLog?
+    /// Links to the other servers of an ensemble.
+    var transport: PeerTransport?
+    private(set) var role: NodeRole = .follower
+    private(set) var leaderId: UInt64 = 0
+    /// Sessions with client activity on this follower since the last batch to the leader.
+    private var pendingTouches: Set<Int64> = []
 
     init(config: ServerConfig, eventLoop: any EventLoop, logger: Logger, clock: @escaping @Sendable () -> Int64) {
         self.config = config
@@ -53,6 +62,12 @@ final class ServerState: TxnApplier, @unchecked Sendable {
         timers.append(eventLoop.scheduleRepeatedTask(initialDelay: tick, delay: tick) { [unowned self] _ in
             self.expireSessions()
         })
+        if transport != nil {
+            let half = TimeAmount.milliseconds(Int64(max(config.tickTime / 2, 10)))
+            timers.append(eventLoop.scheduleRepeatedTask(initialDelay: half, delay: half) { [unowned self] _ in
+                self.sendTouchesToLeader()
+            })
+        }
         let reap = TimeAmount.milliseconds(Int64(config.containerCheckIntervalMs))
         timers.append(eventLoop.scheduleRepeatedTask(initialDelay: reap, delay: reap) { [unowned self] _ in
             self.reapContainersAndTTLs()
@@ -119,10 +134,46 @@ final class ServerState: TxnApplier, @unchecked Sendable {
     func touch(sessionId: Int64) {
         guard let t = sessionTimeouts[sessionId] else { return }
         expiry.touch(sessionId, timeout: Int64(t), now: clock())
+        if transport != nil && !isLeader { pendingTouches.insert(sessionId) }
+    }
+
+    var isLeader: Bool { raft.map { $0.isLeader } ?? true }
+    /// Clients are accepted only while a leader is known (ZooKeeper refuses them while it
+    /// is electing one).
+    var isServing: Bool { raft == nil || leaderId != 0 }
+
+    /// Followers batch the sessions their clients kept alive and tell the leader, which
+    /// alone expires sessions.
+    private func sendTouchesToLeader() {
+        guard !pendingTouches.isEmpty, leaderId != 0, let transport else { return }
+        let ids = pendingTouches.sorted()
+        pendingTouches.removeAll()
+        transport.send(to: leaderId, .sessionTouches(ids))
+    }
+
+    func touchedByPeer(_ ids: [Int64]) {
+        let now = clock()
+        for id in ids {
+            if let t = sessionTimeouts[id] { expiry.touch(id, timeout: Int64(t), now: now) }
+        }
+    }
+
+    func roleChanged(_ newRole: NodeRole, leader: UInt64) {
+        let wasLeader = role == .leader
+        role = newRole
+        leaderId = leader
+        logger.info("raft: now \(newRole), leader \(leader)")
+        if newRole == .leader && !wasLeader {
+            // A new leader gives every session a full timeout before expiring any: it has
+            // not seen the touches the old leader received.
+            let now = clock()
+            for (id, t) in sessionTimeouts { expiry.touch(id, timeout: Int64(t), now: now) }
+        }
     }
 
     private func expireSessions() {
         let expired = expiry.expire(now: clock())
+        guard isLeader else { return }
         for sid in expired where !expiring.contains(sid) {
             expiring.insert(sid)
             logger.info("Expiring session 0x\(String(sid, radix: 16)), timeout of \(sessionTimeouts[sid] ?? 0)ms exceeded")

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import RaftCore
 import ZooKeeperWire
 
 /// The client-facing server: binds the client port and runs every connection on one event
@@ -28,14 +29,41 @@ public final class TuskServer: @unchecked Sendable {
     public func start() throws -> SocketAddress {
         let state = self.state
         let logger = self.logger
-        let nodeId = UInt64(config.sessionIdServerByte)
+        let ensemble = config.servers.count > 1
+        let nodeId = UInt64(ensemble ? config.serverId : config.sessionIdServerByte)
+        let voters = ensemble ? config.servers.filter { $0.role == .participant }.map { UInt64($0.id) } : [nodeId]
+        let learners = ensemble ? config.servers.filter { $0.role == .observer }.map { UInt64($0.id) } : []
+        let config = self.config
         try state.eventLoop.submit {
             // A standalone server is a one-node Raft group: the same write path as an ensemble.
-            let raft = try RaftTxnLog(nodeId: nodeId, peers: [nodeId], store: InMemoryRaftLog(), applier: state, applied: 0,
-                                      eventLoop: state.eventLoop, clock: state.clock, logger: logger,
-                                      seed: UInt64(bitPattern: state.clock()))
+            let raft = try RaftTxnLog(nodeId: nodeId, peers: voters, learners: learners, store: InMemoryRaftLog(), applier: state,
+                                      applied: 0, eventLoop: state.eventLoop, clock: state.clock, logger: logger,
+                                      seed: UInt64(bitPattern: state.clock()) ^ nodeId)
             state.log = raft
-            raft.start(tick: .milliseconds(100))
+            state.raft = raft
+            raft.onRoleChange = { [unowned state] role, leader in state.roleChanged(role, leader: leader) }
+            if ensemble {
+                let transport = PeerTransport(selfId: nodeId, peers: config.servers.map { .init(id: UInt64($0.id), host: $0.host, port: $0.peerPort) },
+                                              eventLoop: state.eventLoop, logger: logger)
+                transport.onFrame = { [unowned state, unowned raft] from, frame in
+                    switch frame {
+                    case .raft(let m): raft.receive(m)
+                    case .sessionTouches(let ids): state.touchedByPeer(ids)
+                    case .hello: break
+                    }
+                }
+                raft.send = { [unowned transport] messages in
+                    for m in messages { transport.send(to: m.to, .raft(m)) }
+                }
+                state.transport = transport
+            }
+        }.wait()
+        if let transport = state.transport, let me = config.servers.first(where: { $0.id == config.serverId }) {
+            let address = try transport.listen(host: me.host, port: me.peerPort)
+            logger.info("server \(nodeId) listening for peers on \(address) (the election port \(me.electionPort) is not used: Raft elections travel on the peer port)")
+        }
+        try state.eventLoop.submit {
+            state.raft?.start(tick: .milliseconds(50))
             state.startTimers()
         }.wait()
         let maxFrame = config.juteMaxBuffer
@@ -56,7 +84,8 @@ public final class TuskServer: @unchecked Sendable {
         if config.clientPortListenBacklog > 0 {
             bootstrap = bootstrap.serverChannelOption(.backlog, value: Int32(config.clientPortListenBacklog))
         }
-        let channel = try bootstrap.bind(host: config.clientPortAddress, port: config.clientPort).wait()
+        let me = config.servers.first(where: { $0.id == config.serverId && config.servers.count > 1 })
+        let channel = try bootstrap.bind(host: me?.clientAddress ?? config.clientPortAddress, port: me?.clientPort ?? config.clientPort).wait()
         self.channel = channel
         let address = channel.localAddress!
         logger.info("binding to port \(address)")
@@ -73,6 +102,8 @@ public final class TuskServer: @unchecked Sendable {
         let state = self.state
         try? state.eventLoop.submit {
             state.stopTimers()
+            state.raft?.stop()
+            state.transport?.close()
             for c in state.allConnections { c.close(reason: "server shutdown") }
         }.wait()
         try? group.syncShutdownGracefully()
