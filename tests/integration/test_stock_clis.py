@@ -18,7 +18,7 @@ TIMEOUT = 60
 
 def zkcli(server, *args, stdin=None):
     """Run zkCli.sh; returns (stdout, stderr).  JVM start dominates, so keep calls few."""
-    p = subprocess.run([ZKCLI, "-server", server.hosts] + list(args), input=stdin,
+    p = subprocess.run([ZKCLI, "-server", server.hosts] + list(args), input=stdin if stdin is not None else "",
                        capture_output=True, text=True, timeout=TIMEOUT)
     return p.stdout, p.stderr
 
