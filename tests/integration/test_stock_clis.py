@@ -208,3 +208,36 @@ def test_cli_mt_crud(climt, server, base):
         assert sorted(c.get_children(base).body) == ["e", "s-0000000002"]
     finally:
         c.close()
+
+
+def test_zkcli_36_commands(server, base):
+    """zkCli commands backed by 3.6+ opcodes: whoami, getEphemerals, getAllChildrenNumber,
+    addWatch, removewatches, sync, ls -R, get -w."""
+    b = base
+    script = "\n".join([
+        "create %s/e1 x" % b,
+        "create -e %s/eph" % b,
+        "whoami",
+        "getEphemerals %s" % b,
+        "getAllChildrenNumber %s" % b,
+        "addWatch -m PERSISTENT_RECURSIVE %s" % b,
+        "create %s/e1/deep" % b,
+        "sync %s" % b,
+        "get -w %s/e1" % b,
+        "set %s/e1 y" % b,
+        "removewatches %s" % b,
+        "ls -R %s" % b,
+        "quit",
+    ]) + "\n"
+    out, err = zkcli(server, stdin=script)
+    lines = out.splitlines()
+    assert "Auth scheme: User" in lines and "ip: 127.0.0.1" in lines
+    assert "[%s/eph]" % b in lines
+    assert "2" in lines  # getAllChildrenNumber before /e1/deep existed
+    assert "WatchedEvent state:SyncConnected type:NodeCreated path:%s/e1/deep" % b in lines
+    assert "Sync is OK" in lines
+    # the set fires the one-shot and the recursive watch of one session: one event
+    assert lines.count("WatchedEvent state:SyncConnected type:NodeDataChanged path:%s/e1" % b) == 1
+    assert "WatchedEvent state:SyncConnected type:PersistentWatchRemoved path:%s" % b in lines
+    tree = lines[lines.index("WatchedEvent state:SyncConnected type:PersistentWatchRemoved path:%s" % b) + 1:]
+    assert sorted(tree[:4]) == sorted([b, b + "/e1", b + "/eph", b + "/e1/deep"])
