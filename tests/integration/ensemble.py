@@ -1,0 +1,114 @@
+"""A 3- or 5-server ensemble on loopback (Tusk or Apache ZooKeeper), for multi-process tests.
+
+Every member gets free client/peer/election ports picked at run time, its own dataDir
+with `myid`, and the same `server.N=` lines.  Only processes started here are signalled.
+"""
+
+import os
+import signal
+import subprocess
+import time
+
+from . import servers
+from .servers import Server, ServerStartError, free_port
+
+
+class Member(Server):
+    def __init__(self, sid, kind, lines, cfg=None):
+        super().__init__(kind=kind, cfg=cfg, name="%s-%d" % (kind, sid))
+        self.sid = sid
+        self.server_lines = lines
+
+    def _write_cfg(self):
+        super()._write_cfg()
+        with open(os.path.join(self.datadir, "myid"), "w") as f:
+            f.write("%d\n" % self.sid)
+        with open(self.cfg_path, "a") as f:
+            f.write("\n".join(self.server_lines) + "\n")
+
+    def _argv(self):
+        argv = super()._argv()
+        if self.kind == "zookeeper":
+            argv[argv.index(servers.ZK_MAIN)] = "org.apache.zookeeper.server.quorum.QuorumPeerMain"
+        return argv
+
+    def launch(self):
+        """Start the process without waiting for readiness (needs a quorum)."""
+        import tempfile
+        if self.workdir is None:
+            self.workdir = tempfile.mkdtemp(prefix="zk-ens-%s-" % self.name)
+            self.port = free_port()
+            self._write_cfg()
+            self.log_path = os.path.join(self.workdir, "server.stderr")
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self._argv(), stdin=subprocess.DEVNULL, stdout=self._log,
+                                     stderr=subprocess.STDOUT, cwd=self.workdir, start_new_session=True)
+        servers.LIVE.append(self)
+
+    def mode(self):
+        try:
+            out = self.four("srvr", timeout=2.0)
+        except OSError:
+            return None
+        for line in out.splitlines():
+            if line.startswith("Mode: "):
+                return line[6:]
+        return None
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+        self.proc = None
+        if self in servers.LIVE:
+            servers.LIVE.remove(self)
+
+
+class Ensemble:
+    def __init__(self, n=3, kind=None, cfg=None):
+        kind = kind or servers.target()
+        peer = [free_port() for _ in range(n)]
+        election = [free_port() for _ in range(n)]
+        lines = ["server.%d=127.0.0.1:%d:%d" % (i + 1, peer[i], election[i]) for i in range(n)]
+        base_cfg = {"tickTime": "200", "initLimit": "10", "syncLimit": "5"}
+        base_cfg.update(cfg or {})
+        self.members = [Member(i + 1, kind, lines, base_cfg) for i in range(n)]
+
+    def start(self, timeout=60):
+        for m in self.members:
+            m.launch()
+        self.wait_for_leader(timeout)
+        for m in self.members:
+            m._wait_ready()
+        return self
+
+    @property
+    def hosts(self):
+        return ",".join(m.hosts for m in self.members if m.proc is not None)
+
+    def modes(self):
+        return {m.sid: (m.mode() if m.proc is not None else "dead") for m in self.members}
+
+    def wait_for_leader(self, timeout=30, exclude=()):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            for m in self.members:
+                if m.proc is not None and m.proc.poll() is not None:
+                    raise ServerStartError("%s exited:\n%s" % (m.name, m.log_tail()))
+            last = self.modes()
+            leaders = [sid for sid, mode in last.items() if mode == "leader" and sid not in exclude]
+            if len(leaders) == 1:
+                return next(m for m in self.members if m.sid == leaders[0])
+            time.sleep(0.05)
+        raise AssertionError("no single leader within %ss: %s" % (timeout, last))
+
+    def leader(self):
+        return self.wait_for_leader()
+
+    def followers(self):
+        lead = self.leader()
+        return [m for m in self.members if m is not lead and m.proc is not None]
+
+    def cleanup(self):
+        for m in self.members:
+            m.cleanup()
