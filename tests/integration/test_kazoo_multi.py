@@ -148,3 +148,45 @@ def test_multi_ephemeral_and_sequential(jc, base):
                     jute.op_create(base + "/s-", flags=jute.PERSISTENT_SEQUENTIAL)])
     assert [r[2] for r in rep.body] == [base + "/e", base + "/s-0000000001", base + "/s-0000000002"]
     assert jc.exists(base + "/e").body.ephemeralOwner == jc.session_id
+
+
+def test_multi_container_and_ttl_ops_answer_create2_results(jc, base):
+    """Inside multi, createContainer(19) and createTTL(21) are answered with type 15
+    (create2) results carrying path and Stat — unlike create2 itself (type 1, path only)."""
+    cont = (OP["createContainer"], jute.create_body(base + "/cont", flags=jute.CONTAINER))
+    ttl = (OP["createTTL"], jute.create_body(base + "/ttl", flags=jute.PERSISTENT_WITH_TTL, ttl=60000))
+    rep = jc.multi([cont, ttl])
+    assert rep.err == 0
+    (t0, e0, (p0, s0)), (t1, e1, (p1, s1)) = rep.body
+    assert (t0, e0, p0, t1, e1, p1) == (OP["create2"], 0, base + "/cont", OP["create2"], 0, base + "/ttl")
+    assert s0.czxid == s1.czxid == rep.zxid
+    assert s0.ephemeralOwner == 0 and s1.ephemeralOwner == 0
+
+
+@pytest.mark.parametrize("ops,expect", [
+    (lambda b: [jute.op_create(b + "/ro/x")], [(-1, jute.NOAUTH, jute.NOAUTH)]),
+    (lambda b: [jute.op_create(b + "/a"), jute.op_set(b + "/ro", b"x")],
+     [(-1, 0, 0), (-1, jute.NOAUTH, jute.NOAUTH)]),
+    (lambda b: [jute.op_check(b + "/nope", -1)], [(-1, jute.NONODE, jute.NONODE)]),
+    (lambda b: [jute.op_create(b + "/e", flags=jute.EPHEMERAL), jute.op_create(b + "/e/c")],
+     [(-1, 0, 0), (-1, jute.NOCHILDRENFOREPHEMERALS, jute.NOCHILDRENFOREPHEMERALS)]),
+    (lambda b: [jute.op_delete(b + "/zz"), jute.op_create(b + "/q"), jute.op_create(b + "/q2")],
+     [(-1, jute.NONODE, jute.NONODE), (-1, -2, -2), (-1, -2, -2)]),
+    (lambda b: [jute.op_create(b + "/d"), jute.op_create(b + "/d")], [(-1, 0, 0), (-1, jute.NODEEXISTS, jute.NODEEXISTS)]),
+    (lambda b: [jute.op_create(b + "/ba", acl=[])], [(-1, jute.INVALIDACL, jute.INVALIDACL)]),
+    (lambda b: [jute.op_create(b + "/ok"), jute.op_set("bad", b"")], [(-1, 0, 0), (-1, jute.BADARGUMENTS, jute.BADARGUMENTS)]),
+], ids=["noauth-only", "noauth-second", "check-missing", "eph-under-eph-same-multi", "first-fails",
+        "same-path-twice", "invalid-acl", "bad-path"])
+def test_multi_error_cases(jc, base, ops, expect):
+    jc.create(base + "/ro", acl=jute.READ_ACL_UNSAFE)
+    rep = jc.multi(ops(base))
+    assert rep.err == 0 and rep.body == expect
+    assert jc.get_children(base).body == ["ro"]  # nothing applied
+
+
+def test_multi_delete_then_recreate(jc, base):
+    jc.create(base + "/ro", b"old", acl=jute.READ_ACL_UNSAFE)
+    rep = jc.multi([jute.op_delete(base + "/ro"), jute.op_create(base + "/ro", b"new")])
+    assert rep.body == [(OP["delete"], 0, None), (OP["create"], 0, base + "/ro")]
+    data, st = jc.get_data(base + "/ro").body
+    assert data == b"new" and st.czxid == rep.zxid
