@@ -118,6 +118,7 @@ extension Simulation {
     /// `livenessTicks` a leader must emerge, a new proposal must commit, and every
     /// member must apply every acknowledged proposal.
     func livenessPhase() {
+        inFaultPhase = false
         net.heal()
         net.faults = .reliable
         for id in ids {

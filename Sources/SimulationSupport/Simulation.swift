@@ -29,6 +29,8 @@ public struct SimulationResult: Sendable {
     public var configurationChanges: Int
     public var snapshotsInstalled: Int
     public var messagesSent: Int
+    /// Times a leader advanced its commit index onto an entry of an earlier term.
+    public var priorTermCommits: Int
 }
 
 /// Fault probabilities for one run, all derived from the seed.
@@ -46,8 +48,16 @@ struct FaultPlan {
     var networkChange: Double
     var maxMessageBytes: UInt64
     var maxInflight: Int
+    var preVote: Bool
+    var checkQuorum: Bool
+    /// Chance to cut a new leader off right after its election (a Jepsen-style nemesis:
+    /// it leaves entries of short-lived terms on a minority).
+    var isolateNewLeader: Double
 
     init(_ rng: inout SimRandom) {
+        isolateNewLeader = Double(rng.int(0...40)) / 100
+        preVote = rng.chance(0.7)
+        checkQuorum = rng.chance(0.7)
         maxMessageBytes = UInt64(rng.int(1...16) * 64)
         maxInflight = rng.int(1...8)
         crash = Double(rng.int(0...25)) / 1000
@@ -61,6 +71,9 @@ struct FaultPlan {
         propose = Double(rng.int(50...500)) / 1000
         read = Double(rng.int(0...60)) / 1000
         networkChange = Double(rng.int(0...5)) / 1000
+        // Without both pre-vote and check-quorum, a removed node that missed its removal
+        // disrupts the cluster forever (a known Raft limitation): no membership changes then.
+        if !preVote && !checkQuorum { membership = 0 }
     }
 }
 
@@ -82,7 +95,11 @@ public final class Simulation {
     var nextRead: UInt64 = 1
     var traceLines: [String] = []
     var lastLeader: NodeID = noneNode
-    var stats = (crashes: 0, leaderChanges: 0, confChanges: 0, snapshots: 0)
+    var inFaultPhase = true
+    /// A leader to cut off at a given tick (see `FaultPlan.isolateNewLeader`).
+    var pendingIsolation: (node: NodeID, at: Int)?
+    var stats = (crashes: 0, leaderChanges: 0, confChanges: 0, snapshots: 0, priorTermCommits: 0)
+    var committedSeenBy: [NodeID: UInt64] = [:]
 
     public init(seed: UInt64, options: SimulationOptions) {
         self.seed = seed
@@ -105,6 +122,8 @@ public final class Simulation {
         c.heartbeatTick = options.heartbeatTick
         c.maxSizePerMessage = plan.maxMessageBytes
         c.maxInflightMessages = plan.maxInflight
+        c.preVote = plan.preVote
+        c.checkQuorum = plan.checkQuorum
         c.maxSnapshotChunkBytes = 96
         c.unsafeTestingFlags = options.unsafeTestingFlags
         return c
@@ -150,12 +169,19 @@ public final class Simulation {
             proposalsAcked: checker.acked.count, readsAnswered: checker.readsAnswered,
             crashes: stats.crashes, leaderChanges: stats.leaderChanges,
             configurationChanges: stats.confChanges, snapshotsInstalled: stats.snapshots,
-            messagesSent: net.sent)
+            messagesSent: net.sent, priorTermCommits: stats.priorTermCommits)
     }
 
     /// One tick: deliver due messages, tick every node, run their Ready loops, check.
     func tick() {
         now += 1
+        if let (id, at) = pendingIsolation, at <= now {
+            pendingIsolation = nil
+            if inFaultPhase {
+                net.partition([id], ids.filter { $0 != id })
+                log("isolate leader \(id)")
+            }
+        }
         for m in net.deliverable(now: now, rng: &rng) {
             guard let n = nodes[m.to], n.isUp else { continue }
             log("deliver \(m)")
@@ -166,10 +192,20 @@ public final class Simulation {
         for n in upNodes {
             let r = n.raw!
             checker.observeRole(node: n.id, role: r.role, term: r.term, raw: r)
+            if r.role == .leader, r.committed > 0, let t = r.logTerm(at: r.committed), t < r.term,
+               r.committed > committedSeenBy[n.id, default: 0]
+            {
+                // Only possible with the commitPriorTermByCount fault (for the report).
+                stats.priorTermCommits += 1
+            }
+            committedSeenBy[n.id] = r.committed
             if r.role == .leader && n.id != lastLeader {
                 lastLeader = n.id
                 stats.leaderChanges += 1
                 log("leader \(n.id) term \(r.term) conf \(r.configuration)")
+                if inFaultPhase && rng.chance(plan.isolateNewLeader) {
+                    pendingIsolation = (n.id, now + rng.int(0...12))
+                }
             }
         }
     }

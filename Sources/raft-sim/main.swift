@@ -84,7 +84,7 @@ func format3(_ x: Double) -> String {
 let clock = ContinuousClock()
 let started = clock.now
 var violations = 0
-var totals = (acked: 0, crashes: 0, leaders: 0, conf: 0, snaps: 0, reads: 0)
+var totals = (acked: 0, crashes: 0, leaders: 0, conf: 0, snaps: 0, reads: 0, prior: 0)
 print("raft-sim: seeds \(firstSeed)..<\(firstSeed &+ UInt64(seeds)), \(nodes) nodes, \(steps) steps\(unsafe.isEmpty ? "" : ", UNSAFE flags \(unsafe.rawValue)")")
 for i in 0..<seeds {
     let seed = firstSeed &+ UInt64(i)
@@ -97,6 +97,7 @@ for i in 0..<seeds {
     totals.conf += r.configurationChanges
     totals.snaps += r.snapshotsInstalled
     totals.reads += r.readsAnswered
+    totals.prior += r.priorTermCommits
     if verbose {
         print("seed \(seed): \(r.violation == nil ? "ok" : "VIOLATION") ticks \(r.ticks) acked \(r.proposalsAcked) reads \(r.readsAnswered) crashes \(r.crashes) leader changes \(r.leaderChanges) conf changes \(r.configurationChanges) snapshots installed \(r.snapshotsInstalled) messages \(r.messagesSent)")
     }
@@ -114,6 +115,6 @@ for i in 0..<seeds {
         print("raft-sim: \(i + 1)/\(seeds) seeds, \(violations) violations, \(format3(seconds(clock.now - started))) s")
     }
 }
-print("raft-sim: totals: proposals acked \(totals.acked), reads \(totals.reads), crashes \(totals.crashes), leader changes \(totals.leaders), conf changes \(totals.conf), snapshots installed \(totals.snaps), \(format3(seconds(clock.now - started))) s")
+print("raft-sim: totals: proposals acked \(totals.acked), reads \(totals.reads), crashes \(totals.crashes), leader changes \(totals.leaders), conf changes \(totals.conf), snapshots installed \(totals.snaps), prior-term commits \(totals.prior), \(format3(seconds(clock.now - started))) s")
 print("raft-sim: \(seeds) seeds, \(violations) violations")
 exit(violations == 0 ? 0 : 1)
