@@ -69,6 +69,6 @@ public struct ServerConfig: Sendable {
     /// The 4lw names ZooKeeper 3.8 knows, for expanding `*`.
     public static let allFourLetterWords: [String] = [
         "ruok", "srvr", "stat", "mntr", "conf", "cons", "crst", "srst", "envi", "wchs", "wchc", "wchp",
-        "dump", "isro", "dirs", "gtmk", "stmk", "hash",
+        "dump", "isro", "dirs", "gtmk", "stmk", "hash", "lgif", "csnp", "rqld", "ydld",
     ]
 }

@@ -7,6 +7,8 @@ protocol RaftLogStore: LogStorage {
     func save(entries: [Entry], hardState: HardState?, snapshot: Snapshot?, sync: Bool) throws
     /// Drops entries up to `index`, which a saved snapshot covers.
     func compact(upTo index: UInt64) throws
+    /// Records the application's state at `index` (already applied) as the latest snapshot.
+    func createSnapshot(index: UInt64, configuration: Configuration, data: [UInt8]) throws
 }
 
 /// An in-memory log (tests, and `forceSync=no` experiments). Loses everything on restart.
@@ -20,6 +22,9 @@ final class InMemoryRaftLog: RaftLogStore {
     }
 
     func compact(upTo index: UInt64) throws { try storage.compact(upTo: index) }
+    func createSnapshot(index: UInt64, configuration: Configuration, data: [UInt8]) throws {
+        try storage.createSnapshot(index: index, configuration: configuration, data: data)
+    }
 
     func initialState() throws(StorageError) -> (HardState, Configuration) { try storage.initialState() }
     func entries(_ lo: UInt64, _ hi: UInt64, maxBytes: UInt64) throws(StorageError) -> [Entry] {

@@ -24,6 +24,11 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
     private var readyScheduled = false
     private var ticker: RepeatedTask?
     private(set) var appliedIndex: UInt64 = 0
+    /// Take a snapshot (and compact the log) every this many applied entries (`snapCount`).
+    var snapCount: UInt64 = 100_000
+    /// Entries kept behind a snapshot so that slightly lagging followers need no snapshot.
+    var entriesKeptAfterSnapshot: UInt64 = 5_000
+    private(set) var snapshotIndex: UInt64 = 0
 
     /// Called when this node's role or the known leader changes.
     var onRoleChange: (NodeRole, UInt64) -> Void = { _, _ in }
@@ -76,6 +81,27 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
 
     var isLeader: Bool { node.role == .leader }
     var status: Status { node.status }
+    var firstIndex: UInt64 { node.firstIndex }
+    var lastIndex: UInt64 { node.lastIndex }
+    func term(at index: UInt64) -> UInt64 { node.logTerm(at: index) ?? 0 }
+    var pendingProposals: Int { waiting.count }
+    var followerProgress: [(id: UInt64, match: UInt64, next: UInt64, state: String)] { node.progressDescription }
+
+    /// `rqld`: ask for leadership (forwarded to the leader, which transfers it here).
+    func requestLeadership() {
+        node.transferLeadership(to: node.id)
+        scheduleReady()
+    }
+
+    /// `ydld`: a leader hands leadership to its most up-to-date voter.
+    func yieldLeadership() -> Bool {
+        guard isLeader else { return false }
+        let candidates = node.progressDescription.filter { $0.id != node.id && node.configuration.isVoter($0.id) }
+        guard let best = candidates.max(by: { $0.match < $1.match }) else { return false }
+        node.transferLeadership(to: best.id)
+        scheduleReady()
+        return true
+    }
 
     func append(sessionId: Int64, cxid: Int32, kind: TxnKind, completion: @escaping (Txn, ApplyResult) -> Void) {
         eventLoop.assertInEventLoop()
@@ -164,6 +190,13 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
             }
             do {
                 try store.save(entries: rd.entries, hardState: rd.hardState, snapshot: rd.snapshot, sync: rd.mustSync)
+                if let snap = rd.snapshot {
+                    // A snapshot from the leader replaces the whole state.
+                    logger.info("installing snapshot at index \(snap.metadata.index) (\(snap.data.count) bytes) from the leader")
+                    try applier.restore(snapshot: snap.data)
+                    appliedIndex = snap.metadata.index
+                    snapshotIndex = snap.metadata.index
+                }
             } catch {
                 // The log cannot be trusted any more: stop rather than answer from memory.
                 logger.critical("cannot persist the Raft log: \(error); stopping")
@@ -180,7 +213,30 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
             }
             node.advance(rd)
             releaseReads()
+            if appliedIndex >= snapshotIndex + snapCount {
+                takeSnapshot()
+            }
         }
+    }
+
+    /// Snapshots the applied state and compacts the log behind it. Returns the index.
+    @discardableResult
+    func takeSnapshot() -> UInt64 {
+        let index = appliedIndex
+        guard index > snapshotIndex else { return snapshotIndex }
+        let started = clock()
+        let data = applier.snapshotData()
+        do {
+            try store.createSnapshot(index: index, configuration: node.configuration, data: data)
+            snapshotIndex = index
+            if index > entriesKeptAfterSnapshot {
+                try store.compact(upTo: index - entriesKeptAfterSnapshot)
+            }
+            logger.info("snapshot at index \(index): \(data.count) bytes in \(clock() - started) ms")
+        } catch {
+            logger.error("snapshot at index \(index) failed: \(error)")
+        }
+        return snapshotIndex
     }
 
     private func releaseReads() {

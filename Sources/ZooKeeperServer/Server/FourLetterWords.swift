@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import RaftCore
 import ZooKeeperWire
 
 /// Tusk reports itself as a ZooKeeper 3.8 server (clients parse this to pick features),
@@ -51,6 +52,18 @@ extension ServerState {
         case "isro": return "rw"
         case "dirs": return "datadir_size: \(directorySize(config.dataDir))\nlogdir_size: \(directorySize(config.effectiveDataLogDir))\n"
         case "hash": return "digest not enabled\n"
+        case "lgif": return logInfo()
+        case "csnp":
+            guard let raft else { return "Snapshots are not available.\n" }
+            let index = raft.takeSnapshot()
+            return "Snapshot creation scheduled with last committed log index \(index).\n"
+        case "rqld":
+            guard let raft else { return "Failed to request leadership.\n" }
+            raft.requestLeadership()
+            return "Sent leadership request to leader.\n"
+        case "ydld":
+            guard let raft, raft.yieldLeadership() else { return "Failed to yield leadership: not the leader or no follower.\n" }
+            return "Sent yield leadership request to leader.\n"
         default: return "\(word) is not supported by this server.\n"
         }
     }
@@ -89,7 +102,33 @@ extension ServerState {
             ("zk_open_file_descriptor_count", "\(openFileDescriptorCount())"),
             ("zk_max_file_descriptor_count", "\(maxFileDescriptorCount())"),
             ("zk_global_sessions", "\(liveSessionCount)"),
+            ("zk_pending_proposals", "\(raft?.pendingProposals ?? 0)"),
             ("zk_uptime", "\(clock() - stats.startedAtMillis)"),
+        ]
+        var all = rows
+        if role == .leader, config.servers.count > 1, let raft {
+            let progress = raft.followerProgress.filter { $0.id != UInt64(config.serverId) }
+            let synced = progress.filter { $0.match >= raft.status.commit }.count
+            all += [("zk_followers", "\(progress.count)"), ("zk_synced_followers", "\(synced)"),
+                    ("zk_pending_syncs", "\(progress.count - synced)")]
+        }
+        return all.map { "\($0.0)\t\($0.1)\n" }.joined()
+    }
+
+    /// `lgif`, as ClickHouse Keeper names it: the Raft log's bounds and progress.
+    private func logInfo() -> String {
+        guard let raft else { return "" }
+        let st = raft.status
+        let rows: [(String, String)] = [
+            ("first_log_idx", "\(raft.firstIndex)"),
+            ("first_log_term", "\(raft.term(at: raft.firstIndex))"),
+            ("last_log_idx", "\(raft.lastIndex)"),
+            ("last_log_term", "\(raft.term(at: raft.lastIndex))"),
+            ("last_committed_log_idx", "\(st.commit)"),
+            ("last_applied_log_idx", "\(raft.appliedIndex)"),
+            ("last_snapshot_idx", "\(raft.snapshotIndex)"),
+            ("term", "\(st.term)"),
+            ("leader", "\(st.leader)"),
         ]
         return rows.map { "\($0.0)\t\($0.1)\n" }.joined()
     }

@@ -9,7 +9,7 @@ import ZooKeeperWire
 /// request hops threads.
 final class ServerState: TxnApplier, @unchecked Sendable {
     let config: ServerConfig
-    let store: ZNodeStore
+    private(set) var store: ZNodeStore
     let eventLoop: any EventLoop
     var logger: Logger
     var log: (any TxnLog)!
@@ -211,6 +211,22 @@ final class ServerState: TxnApplier, @unchecked Sendable {
         }
         dispatchNotifications()
         return result
+    }
+
+    func snapshotData() -> [UInt8] { store.serializeSnapshot() }
+
+    func restore(snapshot data: [UInt8]) throws {
+        store = try ZNodeStore.deserialize(data, config: store.config)
+        // Watches lived in the old state: drop the connections, clients reconnect and
+        // re-register them with setWatches (ZooKeeper's followers do the same on a resync).
+        for c in allConnections { c.close(reason: "state replaced by a snapshot") }
+        for id in sessionTimeouts.keys { expiry.remove(id) }
+        sessionTimeouts = [:]
+        let now = clock()
+        for (id, info) in store.sessions {
+            sessionTimeouts[id] = info.timeout
+            expiry.touch(id, timeout: Int64(info.timeout), now: now)
+        }
     }
 
     func dispatchNotifications() {

@@ -39,6 +39,8 @@ public final class TuskServer: @unchecked Sendable {
             let raft = try RaftTxnLog(nodeId: nodeId, peers: voters, learners: learners, store: InMemoryRaftLog(), applier: state,
                                       applied: 0, eventLoop: state.eventLoop, clock: state.clock, logger: logger,
                                       seed: UInt64(bitPattern: state.clock()) ^ nodeId)
+            raft.snapCount = UInt64(config.snapCount)
+            raft.entriesKeptAfterSnapshot = UInt64(max(1, min(config.snapCount / 2, 5_000)))
             state.log = raft
             state.raft = raft
             raft.onRoleChange = { [unowned state] role, leader in state.roleChanged(role, leader: leader) }

@@ -13,6 +13,10 @@ protocol TxnLog: AnyObject {
 protocol TxnApplier: AnyObject {
     func applyCommitted(_ txn: Txn) -> ApplyResult
     var lastAppliedZxid: Int64 { get }
+    /// The replicated state, serialized deterministically, for a Raft snapshot.
+    func snapshotData() -> [UInt8]
+    /// Replaces the whole state with a snapshot (installed from the leader or loaded at start).
+    func restore(snapshot data: [UInt8]) throws
 }
 
 /// Standalone without replication: stamps the next zxid and applies at once, in memory.
