@@ -1,7 +1,7 @@
 # Tusk: the two set-up commands are `make run` and `make test` (see README.md).
 SWIFT ?= swift
 
-.PHONY: run build build-release test test-deps unit-test integration-test raft-sim clean
+.PHONY: run build build-release test test-deps unit-test integration-test cluster cluster-stop clean
 
 ## Build (release) and run the server on conf/zoo.cfg in the foreground.
 run: build-release
@@ -26,6 +26,13 @@ unit-test:
 
 integration-test: build
 	python3 -m pytest tests/integration -q
+
+## A 3-node ensemble on loopback (clients on 127.0.0.1:2181,2182,2183), no Docker needed.
+cluster: build-release
+	scripts/cluster start
+
+cluster-stop:
+	scripts/cluster stop
 
 clean:
 	rm -rf .build var
