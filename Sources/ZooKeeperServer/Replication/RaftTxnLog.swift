@@ -56,6 +56,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         self.logger = logger
         self.origin = Int32(truncatingIfNeeded: nodeId)
         self.appliedIndex = applied
+        self.snapshotIndex = applied
         // Proposal ids must not repeat across restarts: replayed entries carry old ones.
         self.nextProposal = UInt64(max(0, clock())) << 16
     }

