@@ -66,9 +66,10 @@ struct Raft {
         }
         let bootstrap = last == 0 && hs.isEmpty && !c.peers.isEmpty
         if !hs.isEmpty {
-            precondition(hs.commit >= log.committed && hs.commit <= log.lastIndex(),
-                         "raft: hard state commit \(hs.commit) out of range [\(log.committed), \(log.lastIndex())]")
-            log.committed = hs.commit
+            // A commit index below the snapshot is stale but harmless (commit need not be durable).
+            precondition(hs.commit <= log.lastIndex(),
+                         "raft: hard state commit \(hs.commit) beyond the last index \(log.lastIndex())")
+            log.committed = max(hs.commit, log.committed)
             term = hs.term
             vote = hs.vote
         }

@@ -14,6 +14,21 @@ public struct Ready: Sendable {
     public var committedEntries: [Entry] = []
     public var messages: [Message] = []
     public var mustSync: Bool = false
+
+    public init(
+        softState: SoftState? = nil, hardState: HardState? = nil, readStates: [ReadState] = [],
+        entries: [Entry] = [], snapshot: Snapshot? = nil, committedEntries: [Entry] = [],
+        messages: [Message] = [], mustSync: Bool = false
+    ) {
+        self.softState = softState
+        self.hardState = hardState
+        self.readStates = readStates
+        self.entries = entries
+        self.snapshot = snapshot
+        self.committedEntries = committedEntries
+        self.messages = messages
+        self.mustSync = mustSync
+    }
 }
 
 /// The node status, for diagnostics and tests.

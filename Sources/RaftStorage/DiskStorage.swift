@@ -1,0 +1,217 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import RaftCore
+
+/// Durable `LogStorage`: segmented WAL + hard-state file + snapshot files, with reads
+/// served from memory (like etcd's WAL + MemoryStorage). Not thread-safe: one owner,
+/// the driver loop. Layout and formats: docs/WAL-FORMAT.md.
+///
+/// Driver use per `Ready`: `save(rd)` (= applySnapshot, append, setHardState, then
+/// `sync()` when `rd.mustSync`), then send messages, apply, `advance`.
+public final class DiskStorage: LogStorage {
+    public struct Options: Sendable {
+        /// Start a new segment once the current one reaches this size.
+        public var segmentBytes: Int = 64 << 20
+        /// Snapshot files kept (the newest plus older ones for diagnosis).
+        public var keepSnapshots: Int = 2
+        public init() {}
+    }
+
+    /// What recovery found.
+    public struct RecoveryReport: Sendable, Equatable {
+        public var segments = 0
+        public var records = 0
+        public var snapshotIndex: UInt64 = 0
+        /// A torn final record was cut off: (file, offset, bytes dropped).
+        public var truncatedTail: (file: String, offset: Int, bytes: Int)?
+
+        public static func == (a: Self, b: Self) -> Bool {
+            a.segments == b.segments && a.records == b.records && a.snapshotIndex == b.snapshotIndex
+                && a.truncatedTail?.file == b.truncatedTail?.file && a.truncatedTail?.offset == b.truncatedTail?.offset
+        }
+    }
+
+    struct Segment {
+        var seq: UInt64
+        var firstIndex: UInt64
+        var name: String
+        var maxIndex: UInt64
+    }
+
+    public let directory: String
+    let walDir: String
+    let snapDir: String
+    let options: Options
+    let mem = MemoryStorage()
+    var segments: [Segment] = []
+    var fd: Int32 = -1
+    var currentSize = 0
+    var buffer: [UInt8] = []
+    var persistedHardState = HardState()
+    var pendingHardState: HardState?
+    var lastCommitRecord: UInt64 = 0
+    public internal(set) var recovery = RecoveryReport()
+    /// fsync calls made on WAL segments (group commit: at most one per `sync()`).
+    public private(set) var walSyncs = 0
+
+    public init(directory: String, options: Options = Options()) throws(DiskStorageError) {
+        self.directory = directory
+        walDir = directory + "/wal"
+        snapDir = directory + "/snap"
+        self.options = options
+        try FileIO.mkdirs(walDir)
+        try FileIO.mkdirs(snapDir)
+        try recover()
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+    }
+
+    // MARK: - LogStorage (reads come from memory)
+
+    public func initialState() throws(StorageError) -> (HardState, Configuration) { try mem.initialState() }
+    public func entries(_ lo: UInt64, _ hi: UInt64, maxBytes: UInt64) throws(StorageError) -> [Entry] {
+        try mem.entries(lo, hi, maxBytes: maxBytes)
+    }
+    public func term(_ i: UInt64) throws(StorageError) -> UInt64 { try mem.term(i) }
+    public func firstIndex() throws(StorageError) -> UInt64 { try mem.firstIndex() }
+    public func lastIndex() throws(StorageError) -> UInt64 { try mem.lastIndex() }
+    public func snapshot() throws(StorageError) -> Snapshot { try mem.snapshot() }
+    public var hardState: HardState { mem.hardState }
+
+    // MARK: - Writes
+
+    /// Persists one Ready's state; fsyncs when the Ready requires it.
+    public func save(_ rd: Ready) throws(DiskStorageError) {
+        if let s = rd.snapshot { try applySnapshot(s) }
+        try append(rd.entries)
+        if let hs = rd.hardState { setHardState(hs) }
+        if rd.mustSync { try sync() }
+    }
+
+    /// Appends entries (buffered; durable after the next `sync()`). An entry at index i
+    /// replaces any entries at ≥ i.
+    public func append(_ ents: [Entry]) throws(DiskStorageError) {
+        guard let first = ents.first else { return }
+        let last = try! mem.lastIndex()
+        if first.index > last + 1 {
+            throw .invalidArgument("append at \(first.index) leaves a gap after \(last)")
+        }
+        for e in ents { WALRecord.entry(e).frame(into: &buffer) }
+        segments[segments.count - 1].maxIndex = max(segments[segments.count - 1].maxIndex, ents.last!.index)
+        do { try mem.append(ents) } catch { throw .invalidArgument("append: \(error)") }
+        if buffer.count > 4 << 20 { try flush() }
+    }
+
+    /// Records the hard state; written by the next `sync()`.
+    public func setHardState(_ hs: HardState) {
+        mem.setHardState(hs)
+        pendingHardState = hs
+    }
+
+    /// Makes everything written so far durable with one fsync of the WAL (group
+    /// commit). A changed term or vote is also written to the hard-state file
+    /// atomically; a changed commit index goes into the WAL as a small record.
+    public func sync() throws(DiskStorageError) {
+        var writeFile = false
+        if let hs = pendingHardState {
+            if hs.term != persistedHardState.term || hs.vote != persistedHardState.vote {
+                writeFile = true
+            } else if hs.commit > lastCommitRecord {
+                WALRecord.commit(hs.commit).frame(into: &buffer)
+                lastCommitRecord = hs.commit
+            }
+        }
+        if !buffer.isEmpty {
+            try flush()
+            try FileIO.fsyncFD(fd, walDir + "/" + segments[segments.count - 1].name)
+            walSyncs += 1
+        }
+        if writeFile, let hs = pendingHardState {
+            try FileIO.writeAtomically(directory + "/hardstate", dir: directory, HardStateFile.encode(hs))
+            persistedHardState = hs
+            lastCommitRecord = max(lastCommitRecord, hs.commit)
+        }
+        pendingHardState = nil
+        if currentSize >= options.segmentBytes { try rotate() }
+    }
+
+    func flush() throws(DiskStorageError) {
+        if buffer.isEmpty { return }
+        try FileIO.writeAll(fd, buffer, segments[segments.count - 1].name)
+        currentSize += buffer.count
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Installs a snapshot received from the leader: the snapshot file is written
+    /// durably, the in-memory log is reset, and a marker record tells recovery to
+    /// ignore earlier log records.
+    public func applySnapshot(_ snap: Snapshot) throws(DiskStorageError) {
+        try writeSnapshotFile(snap)
+        do { try mem.applySnapshot(snap) } catch { throw .invalidArgument("apply snapshot: \(error)") }
+        WALRecord.snapshotMarker(index: snap.metadata.index, term: snap.metadata.term).frame(into: &buffer)
+    }
+
+    /// Saves an application snapshot at `index` (≤ last index) durably. Call `compact`
+    /// afterwards to drop the log before it.
+    @discardableResult
+    public func createSnapshot(index: UInt64, configuration: Configuration, data: [UInt8]) throws(DiskStorageError) -> Snapshot {
+        let term: UInt64
+        do { term = try mem.term(index) } catch { throw .invalidArgument("snapshot at \(index): \(error)") }
+        let snap = Snapshot(metadata: SnapshotMetadata(index: index, term: term, configuration: configuration), data: data)
+        if index <= mem.currentSnapshot.metadata.index { throw .invalidArgument("snapshot \(index) is out of date") }
+        // The snapshot must not reference entries that are not durable yet.
+        try sync()
+        try writeSnapshotFile(snap)
+        do { _ = try mem.createSnapshot(index: index, configuration: configuration, data: data) } catch {
+            throw .invalidArgument("create snapshot: \(error)")
+        }
+        return snap
+    }
+
+    func writeSnapshotFile(_ snap: Snapshot) throws(DiskStorageError) {
+        let name = SnapshotFile.fileName(snap.metadata)
+        try FileIO.writeAtomically(snapDir + "/" + name, dir: snapDir, SnapshotFile.encode(snap))
+        let all = try FileIO.list(snapDir).filter { SnapshotFile.parseName($0) != nil }
+            .sorted { SnapshotFile.parseName($0)! < SnapshotFile.parseName($1)! }
+        for old in all.dropLast(max(1, options.keepSnapshots)) { try FileIO.remove(snapDir + "/" + old) }
+    }
+
+    /// Drops entries up to `index` (which a snapshot must cover) from memory and
+    /// deletes WAL segments that hold nothing newer.
+    public func compact(upTo index: UInt64) throws(DiskStorageError) {
+        if index > mem.currentSnapshot.metadata.index {
+            throw .invalidArgument("compact to \(index) beyond snapshot \(mem.currentSnapshot.metadata.index)")
+        }
+        if index >= (try! mem.firstIndex()) {
+            do { try mem.compact(upTo: index) } catch { throw .invalidArgument("compact: \(error)") }
+        }
+        while segments.count > 1 && segments[0].maxIndex <= index {
+            try FileIO.remove(walDir + "/" + segments[0].name)
+            segments.removeFirst()
+        }
+    }
+
+    /// Number of WAL segment files currently on disk.
+    public var segmentCount: Int { segments.count }
+
+    func rotate() throws(DiskStorageError) {
+        if fd >= 0 { close(fd) }
+        let seq = (segments.last?.seq ?? 0) + 1
+        let first = (try! mem.lastIndex()) + 1
+        let name = SegmentFormat.fileName(seq: seq, firstIndex: first)
+        let path = walDir + "/" + name
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        if fd < 0 { throw FileIO.error("open", path) }
+        let header = SegmentFormat.header(seq: seq)
+        try FileIO.writeAll(fd, header, path)
+        try FileIO.fsyncFD(fd, path)
+        try FileIO.fsyncDir(walDir)
+        currentSize = header.count
+        segments.append(Segment(seq: seq, firstIndex: first, name: name, maxIndex: 0))
+    }
+}

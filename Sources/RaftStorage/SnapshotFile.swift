@@ -1,0 +1,80 @@
+import RaftCore
+
+/// Snapshot and hard-state files (see docs/WAL-FORMAT.md).
+enum SnapshotFile {
+    /// "TUSKSNP1" | u32 crc32(rest) | u64 index | u64 term | u32 confLen | conf | u64 dataLen | data
+    static let magic: [UInt8] = Array("TUSKSNP1".utf8)
+
+    static func fileName(_ m: SnapshotMetadata) -> String { "\(hex16(m.index))-\(hex16(m.term)).snap" }
+
+    static func parseName(_ name: String) -> UInt64? {
+        guard name.hasSuffix(".snap") else { return nil }
+        let parts = name.dropLast(5).split(separator: "-")
+        guard parts.count == 2 else { return nil }
+        return UInt64(parts[0], radix: 16)
+    }
+
+    static func encode(_ s: Snapshot) -> [UInt8] {
+        var body = ByteWriter()
+        body.u64(s.metadata.index)
+        body.u64(s.metadata.term)
+        let conf = s.metadata.configuration.encoded()
+        body.u32(UInt32(conf.count))
+        body.raw(conf)
+        body.u64(UInt64(s.data.count))
+        body.raw(s.data)
+        var out = ByteWriter()
+        out.raw(magic)
+        out.u32(FileIO.crc(body.bytes[...]))
+        out.raw(body.bytes)
+        return out.bytes
+    }
+
+    static func decode(_ bytes: [UInt8], file: String) throws(DiskStorageError) -> Snapshot {
+        guard bytes.count >= 12, Array(bytes[0..<8]) == magic else {
+            throw .corruption(file: file, offset: 0, reason: "bad snapshot header")
+        }
+        var r = ByteReader(bytes[8..<12])
+        let crc = r.u32()!
+        guard FileIO.crc(bytes[12...]) == crc else {
+            throw .corruption(file: file, offset: 8, reason: "snapshot checksum mismatch")
+        }
+        var b = ByteReader(bytes[12...])
+        guard let index = b.u64(), let term = b.u64(), let confLen = b.u32(),
+              let confBytes = b.raw(Int(confLen)), let conf = Configuration.decode(confBytes),
+              let dataLen = b.u64(), let data = b.raw(Int(dataLen)), b.remaining == 0
+        else {
+            throw .corruption(file: file, offset: 12, reason: "malformed snapshot body")
+        }
+        return Snapshot(metadata: SnapshotMetadata(index: index, term: term, configuration: conf), data: data)
+    }
+}
+
+enum HardStateFile {
+    /// "TUSKHST1" | u32 crc32(payload) | payload = u64 term | u64 vote | u64 commit
+    static let magic: [UInt8] = Array("TUSKHST1".utf8)
+
+    static func encode(_ hs: HardState) -> [UInt8] {
+        var p = ByteWriter()
+        p.u64(hs.term)
+        p.u64(hs.vote)
+        p.u64(hs.commit)
+        var out = ByteWriter()
+        out.raw(magic)
+        out.u32(FileIO.crc(p.bytes[...]))
+        out.raw(p.bytes)
+        return out.bytes
+    }
+
+    static func decode(_ bytes: [UInt8], file: String) throws(DiskStorageError) -> HardState {
+        guard bytes.count == 36, Array(bytes[0..<8]) == magic else {
+            throw .corruption(file: file, offset: 0, reason: "bad hard state file (size \(bytes.count))")
+        }
+        var r = ByteReader(bytes[8...])
+        let crc = r.u32()!
+        guard FileIO.crc(bytes[12...]) == crc else {
+            throw .corruption(file: file, offset: 8, reason: "hard state checksum mismatch")
+        }
+        return HardState(term: r.u64()!, vote: r.u64()!, commit: r.u64()!)
+    }
+}
