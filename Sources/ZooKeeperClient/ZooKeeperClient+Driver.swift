@@ -18,6 +18,7 @@ extension ZooKeeperClient {
             channel = nil
             currentHost = nil
             let lost = machine.connectionLost()
+            logger.debug("connection lost", metadata: ["failing": "\(lost.fail.count)", "state": "\(machine.state)"])
             for t in lost.fail { fail(t, .connectionLoss) }
             if lost.suspended { emit(.suspended) }
         }
@@ -60,6 +61,7 @@ extension ZooKeeperClient {
     }
 
     private func handshakeReceived(_ response: ConnectResponse, on channel: any Channel) {
+        logger.debug("handshake", metadata: ["sessionId": "\(hex(response.sessionId))", "timeout": "\(response.timeOut)"])
         switch machine.handshakeReceived(response, now: .now()) {
         case .expired(let failed):
             logger.info("session expired", metadata: ["sessionId": "\(hex(machine.session?.id ?? 0))"])

@@ -28,7 +28,7 @@ struct ReconnectTests {
                 return nil
             }
             #expect(s1 == .suspended)
-            let node = try await zk.withRetry(RetryPolicy(maxRetries: 50, baseDelay: .milliseconds(100), maxDelay: .seconds(1))) {
+            let node = try await zk.withRetry(RetryPolicy(maxRetries: 30, baseDelay: .milliseconds(100), maxDelay: .milliseconds(500))) {
                 try await $0.getData(base)
             }
             #expect(node.data == b("v"))

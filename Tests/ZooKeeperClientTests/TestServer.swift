@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 import ZooKeeperClient
 #if canImport(Glibc)
@@ -215,7 +216,15 @@ extension Trait where Self == SharedServer {
 enum TestSupport {
     static func connect(_ server: TestServer, chroot: String = "", sessionTimeout: Duration = .seconds(10),
                         requestTimeout: Duration = .seconds(20)) async throws -> ZooKeeperClient {
-        try await ZooKeeperClient.connect(server.connectString + chroot, sessionTimeout: sessionTimeout, requestTimeout: requestTimeout)
+        var config = ZooKeeperClient.Configuration(
+            connectionString: try ConnectionString(server.connectString + chroot), sessionTimeout: sessionTimeout,
+            requestTimeout: requestTimeout)
+        if ProcessInfo.processInfo.environment["ZK_CLIENT_DEBUG"] == "1" {
+            var logger = Logger(label: "zk-client-test", factory: { StreamLogHandler.standardError(label: $0) })
+            logger.logLevel = .trace
+            config.logger = logger
+        }
+        return try await ZooKeeperClient.connect(configuration: config)
     }
 
     /// A fresh base path per test, so tests sharing a server never collide.
