@@ -184,6 +184,8 @@ final class ServerState: TxnApplier, @unchecked Sendable {
     }
 
     private func reapContainersAndTTLs() {
+        // Only the leader proposes deletions, as only ZooKeeper's leader runs the ContainerManager.
+        guard isLeader else { return }
         for path in store.reapCandidates(now: clock()) {
             log.append(sessionId: 0, cxid: 0, kind: .request(.deleteContainer(PathRecord(path: path)), auth: AuthContext(ids: [], isSuper: true))) { _, _ in }
         }
