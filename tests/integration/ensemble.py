@@ -64,14 +64,17 @@ class Member(Server):
 
 
 class Ensemble:
-    def __init__(self, n=3, kind=None, cfg=None):
+    def __init__(self, n=3, kind=None, cfg=None, observers=0):
         kind = kind or servers.target()
-        peer = [free_port() for _ in range(n)]
-        election = [free_port() for _ in range(n)]
-        lines = ["server.%d=127.0.0.1:%d:%d" % (i + 1, peer[i], election[i]) for i in range(n)]
+        total = n + observers
+        peer = [free_port() for _ in range(total)]
+        election = [free_port() for _ in range(total)]
+        lines = ["server.%d=127.0.0.1:%d:%d%s" % (i + 1, peer[i], election[i], ":observer" if i >= n else "")
+                 for i in range(total)]
         base_cfg = {"tickTime": "200", "initLimit": "10", "syncLimit": "5"}
         base_cfg.update(cfg or {})
-        self.members = [Member(i + 1, kind, lines, base_cfg) for i in range(n)]
+        observer_cfg = dict(base_cfg, peerType="observer")
+        self.members = [Member(i + 1, kind, lines, observer_cfg if i >= n else base_cfg) for i in range(total)]
 
     def start(self, timeout=60):
         for m in self.members:

@@ -223,3 +223,46 @@ def test_lagging_and_wiped_followers_catch_up_by_snapshot():
             zk.close()
     finally:
         e.cleanup()
+
+
+def test_observer_follows_but_does_not_vote():
+    e = Ensemble(3, observers=1)
+    try:
+        e.start()
+        observer = e.members[3]
+        assert observer.mode() == "observer"
+        modes = e.modes()
+        assert sorted(modes.values()) == ["follower", "follower", "leader", "observer"], modes
+        zk = client(observer.hosts)
+        try:
+            zk.create("/via-observer", b"1")  # forwarded to the leader
+            assert zk.get("/via-observer")[0] == b"1"
+            other = client(e.members[0].hosts)
+            try:
+                other.sync("/")
+                assert other.get("/via-observer")[0] == b"1"
+            finally:
+                other.stop()
+                other.close()
+        finally:
+            zk.stop()
+            zk.close()
+        # With two of three voters gone there is no quorum, observer or not.
+        leader = e.leader()
+        victims = [m for m in e.members[:3] if m is not leader][:1] + [leader]
+        for m in victims:
+            m.kill9()
+        assert observer.mode() != "leader"
+        # no write can commit now: the observer answers an error or drops the connection
+        try:
+            c = observer.jute(timeout_ms=30000, io_timeout=20.0)
+        except (OSError, ConnectionError):
+            return  # refused: no leader to serve with
+        try:
+            assert c.create("/no-quorum", b"x").err != 0
+        except (OSError, ConnectionError):
+            pass
+        finally:
+            c.close_socket()
+    finally:
+        e.cleanup()
