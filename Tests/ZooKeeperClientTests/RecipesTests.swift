@@ -1,0 +1,162 @@
+import Testing
+import ZooKeeperClient
+import ZooKeeperRecipes
+import ZooKeeperWire
+
+/// Records who holds a resource and checks it is never two at once.
+actor ExclusionMonitor {
+    private(set) var current: Set<String> = []
+    private(set) var maxConcurrent = 0
+    private(set) var tokens: [Int64] = []
+    private(set) var leaders: [String] = []
+
+    func enter(_ who: String, token: Int64) {
+        current.insert(who)
+        maxConcurrent = max(maxConcurrent, current.count)
+        tokens.append(token)
+        leaders.append(who)
+    }
+
+    func leave(_ who: String) { current.remove(who) }
+}
+
+@Suite("Recipes under contention", .sharedServer)
+struct RecipesTests {
+    @Test("mutex: 5 clients × 4 increments, never two holders, fencing tokens strictly increase, Curator layout")
+    func mutexContention() async throws {
+        let server = try SharedServer.server
+        let base = TestSupport.basePath()
+        let counterPath = base + "-counter"
+        let setup = try await TestSupport.connect(server)
+        try await setup.create(counterPath, data: Array("0".utf8))
+        let monitor = ExclusionMonitor()
+        var clients: [ZooKeeperClient] = []
+        for _ in 0..<5 { clients.append(try await TestSupport.connect(server)) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (i, zk) in clients.enumerated() {
+                group.addTask {
+                    let lock = DistributedLock(client: zk, path: base + "/lock")
+                    for _ in 0..<4 {
+                        try await lock.withLock(timeout: .seconds(60)) { token in
+                            await monitor.enter("c\(i)", token: token)
+                            // A read-modify-write that is only correct under mutual exclusion.
+                            let value = Int(String(decoding: try await zk.getData(counterPath).data, as: UTF8.self))!
+                            try await zk.setData(counterPath, data: Array("\(value + 1)".utf8))
+                            await monitor.leave("c\(i)")
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(String(decoding: try await setup.getData(counterPath).data, as: UTF8.self) == "20")
+        #expect(await monitor.maxConcurrent == 1)
+        let tokens = await monitor.tokens
+        #expect(tokens.count == 20)
+        #expect(zip(tokens, tokens.dropFirst()).allSatisfy { $0 < $1 })
+        // All lock nodes are gone; the parent is a container.
+        #expect(try await setup.getChildren(base + "/lock").isEmpty)
+        for zk in clients { await zk.close() }
+        await setup.close()
+    }
+
+    @Test("mutex is reentrant within one owner and a second owner times out while it is held")
+    func mutexReentrantAndTimeout() async throws {
+        let server = try SharedServer.server
+        let base = TestSupport.basePath()
+        let a = try await TestSupport.connect(server)
+        let b = try await TestSupport.connect(server)
+        let lockA = DistributedLock(client: a, path: base)
+        let lockB = DistributedLock(client: b, path: base)
+        let t1 = try await lockA.acquire()
+        let t2 = try await lockA.acquire()
+        #expect(t1 == t2)
+        let children = try await a.getChildren(base)
+        #expect(children.count == 1)
+        #expect(children[0].hasPrefix("_c_") && children[0].contains("-lock-"))
+        await #expect(throws: LockError.timedOut) { try await lockB.acquire(timeout: .milliseconds(300)) }
+        try await lockA.release()
+        #expect(await lockA.isHeld)
+        try await lockA.release()
+        let t3 = try await lockB.acquire(timeout: .seconds(10))
+        #expect(t3 > t1)
+        try await lockB.release()
+        await a.close()
+        await b.close()
+    }
+
+    @Test("election: 5 candidates at /election/leader-style path, resign churn, one leader at a time, tokens grow")
+    func electionChurn() async throws {
+        let server = try SharedServer.server
+        let path = TestSupport.basePath() + "/election/leader"
+        let monitor = ExclusionMonitor()
+        var latches: [LeaderLatch] = []
+        var clients: [ZooKeeperClient] = []
+        var followers: [Task<Void, Never>] = []
+        for i in 0..<5 {
+            let zk = try await TestSupport.connect(server)
+            clients.append(zk)
+            let latch = LeaderLatch(client: zk, path: path, participantId: "worker-\(i)")
+            let events = await latch.events()
+            followers.append(Task {
+                for await event in events {
+                    switch event {
+                    case .elected(let token): await monitor.enter("worker-\(i)", token: token)
+                    case .revoked: await monitor.leave("worker-\(i)")
+                    }
+                }
+            })
+            latches.append(latch)
+            try await latch.start()
+        }
+        var remaining = latches
+        while !remaining.isEmpty {
+            // Exactly one of the remaining participants leads, within a bound.
+            let candidates = remaining
+            let leader = try await TestSupport.within(.seconds(20)) { () -> LeaderLatch in
+                while true {
+                    for latch in candidates where await latch.hasLeadership { return latch }
+                    await Task.yield()
+                }
+            }
+            var leading = 0
+            for latch in remaining where await latch.hasLeadership { leading += 1 }
+            #expect(leading == 1)
+            let name = leader.participantId
+            await leader.close()
+            remaining.removeAll { $0 === leader }
+            let children = try await clients[0].getChildren(path)
+            #expect(children.allSatisfy { $0.hasPrefix("_c_") && $0.contains("-latch-") })
+            #expect(children.count == remaining.count, "\(name) resigned")
+        }
+        for f in followers { await f.value }
+        #expect(await monitor.maxConcurrent == 1)
+        let tokens = await monitor.tokens
+        #expect(tokens.count == 5)
+        #expect(zip(tokens, tokens.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(Set(await monitor.leaders).count == 5)
+        for zk in clients { await zk.close() }
+    }
+
+    @Test("a leader whose client closes stops leading and the next candidate takes over")
+    func leaderClientCloses() async throws {
+        let server = try SharedServer.server
+        let path = TestSupport.basePath() + "/leader"
+        let a = try await TestSupport.connect(server)
+        let b = try await TestSupport.connect(server)
+        let first = LeaderLatch(client: a, path: path, participantId: "a")
+        try await first.start()
+        let token = try await TestSupport.within(.seconds(10)) { try await first.awaitLeadership() }
+        let second = LeaderLatch(client: b, path: path, participantId: "b")
+        try await second.start()
+        #expect(await second.hasLeadership == false)
+        await a.close()
+        let next = try await TestSupport.within(.seconds(10)) { try await second.awaitLeadership() }
+        #expect(next > token)
+        #expect(await first.hasLeadership == false)
+        let result = try await LeaderLatch(client: b, path: path + "2").lead { token in token > 0 }
+        #expect(result)
+        await second.close()
+        await b.close()
+    }
+}
