@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "zk-server", targets: ["zk-server"]),
         .executable(name: "raft-sim", targets: ["raft-sim"]),
         .executable(name: "zk-cli", targets: ["zk-cli"]),
+        .executable(name: "zk-bench", targets: ["zk-bench"]),
         .library(name: "ZooKeeperClient", targets: ["ZooKeeperClient"]),
         .library(name: "ZooKeeperRecipes", targets: ["ZooKeeperRecipes"]),
         .library(name: "ZooKeeperWire", targets: ["ZooKeeperWire"]),
@@ -20,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // Wire: jute records, opcodes, error codes, framing. NIOCore only.
@@ -65,6 +67,16 @@ let package = Package(
         .executableTarget(name: "zk-cli", dependencies: ["ZooKeeperClient"], swiftSettings: swiftSettings),
         .executableTarget(name: "zk-server", dependencies: ["ZooKeeperServer"], swiftSettings: swiftSettings),
         .executableTarget(name: "raft-sim", dependencies: ["SimulationSupport", "RaftCore"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "zk-bench",
+            dependencies: [
+                "ZooKeeperWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         .testTarget(name: "ZooKeeperWireTests", dependencies: ["ZooKeeperWire"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "SimulationSupport"], swiftSettings: swiftSettings),
