@@ -51,6 +51,16 @@ public final class ZNodeStore {
         approximateDataSize = "/zookeeper".utf8.count + "/zookeeper/quota".utf8.count + "/zookeeper/config".utf8.count
     }
 
+    /// Releases the tree iteratively: a very deep chain of nodes would otherwise be
+    /// released recursively and could overflow the stack.
+    deinit {
+        var stack = [root]
+        while let n = stack.popLast() {
+            stack.append(contentsOf: n.children.values)
+            n.children = [:]
+        }
+    }
+
     /// Internal: an empty store without system nodes, filled by `deserialize`.
     init(config: ZNodeStoreConfig, root: ZNode) {
         self.config = config
