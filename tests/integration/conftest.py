@@ -2,9 +2,12 @@
 
 ZK_TARGET=tusk|zookeeper (default tusk) picks the server under test;
 TUSK_BIN overrides the Tusk binary (default <repo>/.build/debug/zk-server).
+ZK_TOPOLOGY=ensemble makes the shared `server` a follower of a 3-server ensemble
+(the single-node suite must pass unchanged against it).
 """
 
 import itertools
+import os
 import re
 
 import pytest
@@ -24,9 +27,31 @@ def zk_target():
     return target()
 
 
+def topology():
+    return os.environ.get("ZK_TOPOLOGY", "standalone")
+
+
+def expected_mode(srv):
+    """srvr's Mode for a server of the suite: a member of an ensemble (Member has a sid)
+    is the follower the fixture picked; otherwise standalone."""
+    return "follower" if getattr(srv, "sid", None) is not None else "standalone"
+
+
+def session_id_server_byte(srv):
+    """The high byte of session ids: the server id in an ensemble, 1 when standalone."""
+    return getattr(srv, "sid", None) or 1
+
+
 @pytest.fixture(scope="session")
 def server():
     """The shared server for most tests (tickTime=500, all 4lw, extended types)."""
+    if topology() == "ensemble":
+        from .ensemble import Ensemble
+        e = Ensemble(3, cfg={"tickTime": "500"}, sysprops=FAST_REAPER)
+        e.start()
+        yield e.followers()[0]
+        e.cleanup()
+        return
     s = Server(sysprops=FAST_REAPER, name="shared-" + target())
     s.start()
     yield s
@@ -132,3 +157,20 @@ def pytest_runtest_makereport(item, call):
         for s in list(LIVE):
             rep.sections.append(("server %s (%s, port %s) stderr tail: %s" % (s.name, s.kind, s.port, s.log_path),
                                  s.log_tail(30)))
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "tusk_known_failure(reason): a known Tusk divergence from ZooKeeper 3.8; runs normally "
+        "against ZooKeeper, is reported as xfail (non-strict) against Tusk until fixed")
+
+
+def pytest_collection_modifyitems(config, items):
+    if target() != "tusk":
+        return
+    for item in items:
+        m = item.get_closest_marker("tusk_known_failure")
+        if m is not None:
+            reason = m.kwargs.get("reason") or (m.args[0] if m.args else "known Tusk divergence")
+            item.add_marker(pytest.mark.xfail(reason="known Tusk divergence: " + reason, strict=False))

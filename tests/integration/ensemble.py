@@ -14,8 +14,8 @@ from .servers import Server, ServerStartError, free_port
 
 
 class Member(Server):
-    def __init__(self, sid, kind, lines, cfg=None):
-        super().__init__(kind=kind, cfg=cfg, name="%s-%d" % (kind, sid))
+    def __init__(self, sid, kind, lines, cfg=None, sysprops=None):
+        super().__init__(kind=kind, cfg=cfg, sysprops=sysprops, name="%s-%d" % (kind, sid))
         self.sid = sid
         self.server_lines = lines
 
@@ -64,7 +64,7 @@ class Member(Server):
 
 
 class Ensemble:
-    def __init__(self, n=3, kind=None, cfg=None, observers=0):
+    def __init__(self, n=3, kind=None, cfg=None, observers=0, sysprops=None):
         kind = kind or servers.target()
         total = n + observers
         peer = [free_port() for _ in range(total)]
@@ -74,7 +74,7 @@ class Ensemble:
         base_cfg = {"tickTime": "200", "initLimit": "10", "syncLimit": "5"}
         base_cfg.update(cfg or {})
         observer_cfg = dict(base_cfg, peerType="observer")
-        self.members = [Member(i + 1, kind, lines, observer_cfg if i >= n else base_cfg) for i in range(total)]
+        self.members = [Member(i + 1, kind, lines, observer_cfg if i >= n else base_cfg, sysprops) for i in range(total)]
 
     def start(self, timeout=60):
         for m in self.members:

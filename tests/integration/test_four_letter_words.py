@@ -5,6 +5,7 @@ import re
 import pytest
 
 from . import jute
+from .conftest import expected_mode
 
 
 def kv_lines(text, sep):
@@ -41,7 +42,7 @@ def test_srvr(server):
     d = kv_lines(out, ":")
     assert re.fullmatch(r"\d+/[\d.]+/\d+", d["Latency min/avg/max"])
     assert re.fullmatch(r"0x[0-9a-f]+", d["Zxid"])
-    assert d["Mode"] == "standalone"
+    assert d["Mode"] == expected_mode(server)
     assert int(d["Node count"]) >= 4  # /, /zookeeper, /zookeeper/config, /zookeeper/quota
     assert out.endswith("\n")
 
@@ -55,7 +56,7 @@ def test_stat_lists_clients(server, jc):
         assert re.fullmatch(r" /127\.0\.0\.1:\d+\[\d+\]\(queued=\d+,recved=\d+,sent=\d+\)", line), line
     assert len(clients.splitlines()) >= 2  # this 4lw connection and jc
     d = kv_lines(tail, ":")
-    assert d["Mode"] == "standalone" and "Node count" in d
+    assert d["Mode"] == expected_mode(server) and "Node count" in d
 
 
 def test_mntr(server, jc, base):
@@ -66,7 +67,7 @@ def test_mntr(server, jc, base):
         k, v = line.split("\t")
         d[k] = v
     assert d["zk_version"].startswith("3.8.")
-    assert d["zk_server_state"] == "standalone"
+    assert d["zk_server_state"] == expected_mode(server)
     for key in ("zk_avg_latency", "zk_max_latency", "zk_min_latency", "zk_packets_received",
                 "zk_packets_sent", "zk_num_alive_connections", "zk_outstanding_requests",
                 "zk_znode_count", "zk_watch_count", "zk_ephemerals_count", "zk_approximate_data_size",

@@ -8,6 +8,7 @@ import pytest
 from kazoo.protocol.states import KazooState, EventType
 
 from . import jute
+from .conftest import session_id_server_byte
 
 ZERO_CONNECT_RESPONSE = (jute.w_int(0) + jute.w_int(0) + jute.w_long(0) + jute.w_buffer(b"\x00" * 16)
                          + jute.w_bool(False))
@@ -21,8 +22,8 @@ def test_connect_response_layout(server):
         assert len(c.passwd) == 16
         assert c.read_only is False  # 3.8 always appends the readOnly byte
         assert len(c.connect_response) == 4 + 4 + 8 + 4 + 16 + 1
-        # standalone ZooKeeper puts server id 1 into the top byte of session ids
-        assert c.session_id >> 56 == 1
+        # the server id is the top byte of session ids (standalone ZooKeeper uses 1)
+        assert c.session_id >> 56 == session_id_server_byte(server)
         d = server.jute()
         assert d.session_id == c.session_id + 1  # ids are handed out consecutively
         d.close()
