@@ -4,25 +4,25 @@ import RaftCore
 /// messages or applies entries. A durable implementation fsyncs when `sync` is true
 /// (group commit: one sync covers everything saved since the last).
 protocol RaftLogStore: LogStorage {
-    func save(entries: [Entry], hardState: HardState?, snapshot: Snapshot?, sync: Bool) throws
+    func persist(entries: [Entry], hardState: HardState?, snapshot: Snapshot?, sync: Bool) throws
     /// Drops entries up to `index`, which a saved snapshot covers.
-    func compact(upTo index: UInt64) throws
+    func compactLog(upTo index: UInt64) throws
     /// Records the application's state at `index` (already applied) as the latest snapshot.
-    func createSnapshot(index: UInt64, configuration: Configuration, data: [UInt8]) throws
+    func recordSnapshot(index: UInt64, configuration: Configuration, data: [UInt8]) throws
 }
 
 /// An in-memory log (tests, and `forceSync=no` experiments). Loses everything on restart.
 final class InMemoryRaftLog: RaftLogStore {
     let storage = MemoryStorage()
 
-    func save(entries: [Entry], hardState: HardState?, snapshot: Snapshot?, sync: Bool) throws {
+    func persist(entries: [Entry], hardState: HardState?, snapshot: Snapshot?, sync: Bool) throws {
         if let snapshot { try storage.applySnapshot(snapshot) }
         if !entries.isEmpty { try storage.append(entries) }
         if let hardState { storage.setHardState(hardState) }
     }
 
-    func compact(upTo index: UInt64) throws { try storage.compact(upTo: index) }
-    func createSnapshot(index: UInt64, configuration: Configuration, data: [UInt8]) throws {
+    func compactLog(upTo index: UInt64) throws { try storage.compact(upTo: index) }
+    func recordSnapshot(index: UInt64, configuration: Configuration, data: [UInt8]) throws {
         try storage.createSnapshot(index: index, configuration: configuration, data: data)
     }
 

@@ -190,7 +190,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
                 onRoleChange(ss.role, ss.leader)
             }
             do {
-                try store.save(entries: rd.entries, hardState: rd.hardState, snapshot: rd.snapshot, sync: rd.mustSync)
+                try store.persist(entries: rd.entries, hardState: rd.hardState, snapshot: rd.snapshot, sync: rd.mustSync)
                 if let snap = rd.snapshot {
                     // A snapshot from the leader replaces the whole state.
                     logger.info("installing snapshot at index \(snap.metadata.index) (\(snap.data.count) bytes) from the leader")
@@ -228,10 +228,10 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         let started = clock()
         let data = applier.snapshotData()
         do {
-            try store.createSnapshot(index: index, configuration: node.configuration, data: data)
+            try store.recordSnapshot(index: index, configuration: node.configuration, data: data)
             snapshotIndex = index
             if index > entriesKeptAfterSnapshot {
-                try store.compact(upTo: index - entriesKeptAfterSnapshot)
+                try store.compactLog(upTo: index - entriesKeptAfterSnapshot)
             }
             logger.info("snapshot at index \(index): \(data.count) bytes in \(clock() - started) ms")
         } catch {
