@@ -178,8 +178,12 @@ public final class Simulation {
         if let (id, at) = pendingIsolation, at <= now {
             pendingIsolation = nil
             if inFaultPhase {
-                net.partition([id], ids.filter { $0 != id })
-                log("isolate leader \(id)")
+                if rng.chance(0.5), let n = nodes[id], n.isUp {
+                    crash(n)
+                } else {
+                    net.partition([id], ids.filter { $0 != id })
+                    log("isolate leader \(id)")
+                }
             }
         }
         for m in net.deliverable(now: now, rng: &rng) {
