@@ -135,17 +135,17 @@ enum SegmentFormat {
         return (rec, pos + 8 + len)
     }
 
-    /// A torn tail: the damaged record runs past the end of the file, ends exactly at
-    /// it, or is followed only by zeros (a partially written, preallocated page).
+    /// A torn tail: the damaged record at `pos` is followed only by zeros or by bytes
+    /// in which no valid record starts at any offset. (A valid record after the damage
+    /// means data we must not drop: corruption.)
     static func looksTorn(at pos: Int, in bytes: [UInt8]) -> Bool {
         if bytes[pos...].allSatisfy({ $0 == 0 }) { return true }
-        guard bytes.count - pos >= WALRecord.headerSize else { return true }
-        var r = ByteReader(bytes[pos..<(pos + 4)])
-        let len = Int(r.u32()!)
-        if len > WALRecord.maxPayload { return false }
-        let end = pos + 8 + len
-        if end >= bytes.count { return true }
-        return bytes[end...].allSatisfy { $0 == 0 }
+        var p = pos + 1
+        while p + WALRecord.headerSize <= bytes.count {
+            if record(at: p, in: bytes) != nil { return false }
+            p += 1
+        }
+        return true
     }
 }
 
