@@ -53,8 +53,11 @@ struct FaultPlan {
     /// Chance to cut a new leader off right after its election (a Jepsen-style nemesis:
     /// it leaves entries of short-lived terms on a minority).
     var isolateNewLeader: Double
+    /// Chance that a node's clock skips a tick (timer drift between nodes).
+    var tickSkip: Double
 
     init(_ rng: inout SimRandom) {
+        tickSkip = rng.chance(0.5) ? Double(rng.int(0...30)) / 100 : 0
         isolateNewLeader = Double(rng.int(0...40)) / 100
         preVote = rng.chance(0.7)
         checkQuorum = rng.chance(0.7)
@@ -191,7 +194,11 @@ public final class Simulation {
             log("deliver \(m)")
             try? n.raw!.step(m)
         }
-        for n in upNodes { n.raw!.tick() }
+        for n in upNodes {
+            // Clock drift: a node's timer may miss a tick (only while faults run).
+            if inFaultPhase && plan.tickSkip > 0 && rng.chance(plan.tickSkip) { continue }
+            n.raw!.tick()
+        }
         for n in upNodes { pump(n) }
         for n in upNodes {
             let r = n.raw!
