@@ -37,8 +37,7 @@ extension ZNodeStore {
     /// order (each firing NodeDeleted and the parent's NodeChildrenChanged).
     func closeSession(_ txn: Txn) {
         let sid = txn.sessionId
-        dataWatches.removeSession(sid)
-        childWatches.removeSession(sid)
+        removeAllWatches(sessionId: sid)
         for path in sortedPaths(ephemerals[sid] ?? []) {
             guard let (parentPath, name) = PathUtils.split(path), let parent = node(at: parentPath) else { continue }
             removeNode(parent: parent, name: NodeName(name), path: path, zxid: txn.zxid)

@@ -7,6 +7,7 @@ extension ZNodeStore {
     /// `sessionId` when asked. Also routes checkWatches, removeWatches, addWatch and
     /// setWatches/setWatches2 to the methods of the same names. Writes answer UNIMPLEMENTED.
     public func read(_ request: ZooKeeperRequest, sessionId: Int64, auth: AuthContext) -> ApplyResult {
+        sessionAuth[sessionId] = auth
         switch request {
         case .exists(let r):
             // exists checks no ACL in 3.8, only an embedded NUL; a watch is set even if missing.

@@ -1,10 +1,12 @@
 import ZooKeeperWire
 
 /// A watch trigger recorded while a txn applies, fired once it has succeeded.
+/// Each carries the ACLs a watcher needs READ on to receive the event (the node's own,
+/// and the parent's for NodeChildrenChanged), captured when the op ran.
 enum Trigger {
-    case created(String)
-    case deleted(String)
-    case dataChanged(String)
+    case created(String, acl: [ACL], parentACL: [ACL])
+    case deleted(String, acl: [ACL], parentACL: [ACL])
+    case dataChanged(String, acl: [ACL])
 }
 
 /// How to revert one primitive mutation of a multi.
@@ -29,17 +31,18 @@ extension ZNodeStore {
         parent.pzxid = zxid
         attach(child, path: path)
         quotaAfterCreate(parentPath: PathUtils.split(path)?.parent ?? "", name: name.string, path: path, bytes: data.count)
-        pendingTriggers.append(.created(path))
+        pendingTriggers.append(.created(path, acl: acl, parentACL: acls[parent.aclIndex]))
         return child
     }
 
     func removeNode(parent: ZNode, name: NodeName, path: String, zxid: Int64) {
         guard let node = parent.children.removeValue(forKey: name) else { return }
-        undoLog?.append(.deleted(parent: parent, name: name, path: path, node: node, acl: acls[node.aclIndex], parentPzxid: parent.pzxid))
+        let acl = acls[node.aclIndex]
+        undoLog?.append(.deleted(parent: parent, name: name, path: path, node: node, acl: acl, parentPzxid: parent.pzxid))
         if zxid > parent.pzxid { parent.pzxid = zxid }
         detach(node, path: path)
         quotaAfterDelete(parentPath: PathUtils.split(path)?.parent ?? "", name: name.string, path: path, bytes: node.data.count)
-        pendingTriggers.append(.deleted(path))
+        pendingTriggers.append(.deleted(path, acl: acl, parentACL: acls[parent.aclIndex]))
     }
 
     func setNodeData(_ node: ZNode, path: String, data: [UInt8], version: Int32, zxid: Int64, time: Int64) {
@@ -51,7 +54,7 @@ extension ZNodeStore {
         node.mzxid = zxid
         node.mtime = time
         quotaAfterSetData(path: path, bytesDiff: bytesDiff)
-        pendingTriggers.append(.dataChanged(path))
+        pendingTriggers.append(.dataChanged(path, acl: acls[node.aclIndex]))
     }
 
     func setNodeACL(_ node: ZNode, acl: [ACL], aversion: Int32) {
@@ -134,25 +137,28 @@ extension ZNodeStore {
         pendingTriggers = []
         for t in triggers {
             switch t {
-            case .created(let path):
-                emit(dataWatches.trigger(path, .nodeCreated), .nodeCreated, path)
+            case .created(let path, let acl, let parentACL):
+                emit(dataWatches.trigger(path, .nodeCreated), .nodeCreated, path, acl)
                 let parent = PathUtils.parentForWatch(path)
-                emit(childWatches.trigger(parent, .nodeChildrenChanged), .nodeChildrenChanged, parent)
-            case .deleted(let path):
+                emit(childWatches.trigger(parent, .nodeChildrenChanged), .nodeChildrenChanged, parent, parentACL)
+            case .deleted(let path, let acl, let parentACL):
                 let fired = dataWatches.trigger(path, .nodeDeleted)
-                emit(fired, .nodeDeleted, path)
-                emit(childWatches.trigger(path, .nodeDeleted), .nodeDeleted, path, suppress: fired)
+                emit(fired, .nodeDeleted, path, acl)
+                emit(childWatches.trigger(path, .nodeDeleted), .nodeDeleted, path, acl, suppress: fired)
                 let parent = PathUtils.parentForWatch(path)
-                emit(childWatches.trigger(parent, .nodeChildrenChanged), .nodeChildrenChanged, parent)
-            case .dataChanged(let path):
-                emit(dataWatches.trigger(path, .nodeDataChanged), .nodeDataChanged, path)
+                emit(childWatches.trigger(parent, .nodeChildrenChanged), .nodeChildrenChanged, parent, parentACL)
+            case .dataChanged(let path, let acl):
+                emit(dataWatches.trigger(path, .nodeDataChanged), .nodeDataChanged, path, acl)
             }
         }
     }
 
-    /// Queues one event per session, in session-id order (deterministic).
-    func emit(_ sessions: Set<Int64>, _ type: EventType, _ path: String, suppress: Set<Int64> = []) {
+    /// Queues one event per session, in session-id order (deterministic). As in ZooKeeper
+    /// 3.8.4+ (and Debian's patched 3.8.0, CVE-2024-23944), a session whose auth lacks READ
+    /// on `acl` does not get the event, though a one-shot watch is still used up.
+    func emit(_ sessions: Set<Int64>, _ type: EventType, _ path: String, _ acl: [ACL], suppress: Set<Int64> = []) {
         for s in sessions.sorted() where !suppress.contains(s) {
+            if let auth = sessionAuth[s], !ACLRules.check(acl, .read, auth) { continue }
             notifications.append((sessionId: s, event: WatcherEvent(type: type, state: .syncConnected, path: path)))
         }
     }

@@ -76,6 +76,14 @@ extension ZNodeStore {
     public func removeAllWatches(sessionId: Int64) {
         dataWatches.removeSession(sessionId)
         childWatches.removeSession(sessionId)
+        sessionAuth[sessionId] = nil
+    }
+
+    /// The connection's current auth (ip id, addauth ids), used to withhold watch events
+    /// for nodes the session may not READ. Call on connect and after every addauth; `read`
+    /// also records the auth it is given. Sessions with no recorded auth get every event.
+    public func setSessionAuth(_ auth: AuthContext, sessionId: Int64) {
+        sessionAuth[sessionId] = auth
     }
 
     /// ZooKeeper's `getWatchCount()`: data watches + child watches.

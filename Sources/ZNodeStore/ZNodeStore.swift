@@ -21,6 +21,8 @@ public final class ZNodeStore {
     /// Sum over znodes of path length + data length (ZooKeeper's `approximateDataSize`).
     public internal(set) var approximateDataSize = 0
 
+    /// The current auth of each watching session, for filtering events by READ permission.
+    var sessionAuth: [Int64: AuthContext] = [:]
     var dataWatches = WatchManager()
     var childWatches = WatchManager()
     var notifications: [WatchNotification] = []

@@ -225,4 +225,27 @@ struct WatchTests {
         h.create("/p/c")
         #expect(h.events() == [Event(2, .nodeChildrenChanged, "/p")])
     }
+
+    @Test func eventsAreWithheldFromSessionsWithoutReadButOneShotsAreUsedUp() {
+        // ZooKeeper 3.8.4+ / Debian 3.8.0-11+deb12u2 (CVE-2024-23944), observed in a trace.
+        let h = Harness()
+        let alice = AuthContext(ids: [Id(scheme: "digest", id: DigestAuth.digest("alice:pw"))])
+        h.create("/s")
+        h.watchData("/s", session: 2)  // records session 2's (empty) auth
+        _ = h.store.addWatch(path: "/", mode: .persistentRecursive, sessionId: 3)
+        h.store.setSessionAuth(alice, sessionId: 3)
+        h.apply(.setACL(SetACLRequest(path: "/s", acl: [ACL(perms: .all, id: alice.ids[0])])))
+        h.setData("/s", "x", auth: alice)
+        #expect(h.events() == [Event(3, .nodeDataChanged, "/s")])
+        #expect(h.store.checkWatches(path: "/s", type: .data, sessionId: 2) == .noWatcher)
+        // NodeChildrenChanged is checked against the parent's ACL
+        h.watchChildren("/s", session: 2)  // fails: no READ, so no watch
+        _ = h.store.addWatch(path: "/s", mode: .persistent, sessionId: 2)
+        h.create("/s/c", auth: alice)
+        #expect(h.events() == [Event(3, .nodeCreated, "/s/c")])
+        // sessions whose auth was never recorded get everything
+        _ = h.store.addWatch(path: "/s", mode: .persistent, sessionId: 9)
+        h.setData("/s", "y", auth: alice)
+        #expect(h.events() == [Event(3, .nodeDataChanged, "/s"), Event(9, .nodeDataChanged, "/s")])
+    }
 }
