@@ -60,7 +60,10 @@ struct ConnectionStateMachine: Sendable {
 
     let requestedTimeout: Int32
 
-    init(sessionTimeout: Int32) { requestedTimeout = sessionTimeout }
+    init(sessionTimeout: Int32, resume: Session? = nil) {
+        requestedTimeout = sessionTimeout
+        session = resume
+    }
 
     // MARK: connecting
 

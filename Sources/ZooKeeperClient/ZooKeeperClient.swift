@@ -24,6 +24,9 @@ public actor ZooKeeperClient {
         public var maxFrameLength: Int
         public var eventLoopGroup: any EventLoopGroup
         public var logger: Logger
+        /// Resume an existing session (id and password from another client's `sessionId` /
+        /// `sessionPassword`), as the Java client's constructor with a session id does.
+        public var resumeSession: (id: Int64, password: [UInt8])?
 
         public init(
             connectionString: ConnectionString, sessionTimeout: Duration = .seconds(30),
@@ -71,7 +74,10 @@ public actor ZooKeeperClient {
         self.configuration = configuration
         var rng = SystemRandomNumberGenerator()
         self.hosts = configuration.connectionString.shuffledHosts(using: &rng)
-        self.machine = ConnectionStateMachine(sessionTimeout: Int32(clamping: configuration.sessionTimeout.milliseconds))
+        let timeout = Int32(clamping: configuration.sessionTimeout.milliseconds)
+        self.machine = ConnectionStateMachine(
+            sessionTimeout: timeout,
+            resume: configuration.resumeSession.map { .init(id: $0.id, password: $0.password, timeout: timeout) })
         self.logger = configuration.logger
     }
 

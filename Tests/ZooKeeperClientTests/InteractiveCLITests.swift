@@ -88,8 +88,11 @@ struct InteractiveCLITests {
             let zk = try await TestSupport.connect(server)
             try await zk.setData(base, data: Array("world".utf8))
             await zk.close()
-            let afterEvent = try await tmux.waitFor("watch event") { $0.contains("type:NodeDataChanged path:\(base)") }
-            #expect(afterEvent.split(separator: "\n").last { !$0.isEmpty }?.hasSuffix("] ls \(base)") == true)
+            // The event is printed above, then the half-typed line is redrawn below it.
+            try await tmux.waitFor("watch event above the redrawn line") { screen in
+                screen.contains("type:NodeDataChanged path:\(base)")
+                    && screen.split(separator: "\n").last { !$0.isEmpty }?.hasSuffix("] ls \(base)") == true
+            }
             try await tmux.send("Enter")
             try await tmux.waitFor(text: "(CONNECTED) 3]")
             // Up arrow recalls the previous line.

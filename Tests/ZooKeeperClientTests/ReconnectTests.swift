@@ -80,6 +80,41 @@ struct ReconnectTests {
         await server.cleanup()
     }
 
+    @Test("2000 watches (1.2 MB of paths, over jute.maxbuffer) are re-registered after a restart in setWatches2 frames of ≤128 KB")
+    func manyWatchesAfterRestart() async throws {
+        let server = try TestServer()
+        try await server.start()
+        do {
+            let zk = try await TestSupport.connect(server, sessionTimeout: .seconds(20))
+            let base = TestSupport.basePath()
+            try await zk.create(base)
+            let long = String(repeating: "w", count: 560)  // 2000 × ~600 bytes: more than jute.maxbuffer (1 MB) in one frame
+            let paths = (0..<2000).map { "\(base)/\(long)-\($0)" }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for p in paths { group.addTask { try await zk.create(p) } }
+                try await group.waitForAll()
+            }
+            var watches: [Watch] = []
+            for p in paths { watches.append(try await zk.getData(p, watch: true).watch) }
+            try await server.restart()
+            let other = try await TestSupport.connect(server)
+            _ = try await zk.withRetry(RetryPolicy(maxRetries: 30, baseDelay: .milliseconds(100), maxDelay: .milliseconds(500))) {
+                try await $0.sync(base)
+            }
+            try await other.setData(paths[0], data: [1])
+            try await other.setData(paths[1999], data: [1])
+            let first = watches[0], last = watches[1999]
+            #expect(try await TestSupport.within(.seconds(10)) { await first.event() } == WatchEvent(type: .nodeDataChanged, path: paths[0]))
+            #expect(try await TestSupport.within(.seconds(10)) { await last.event() } == WatchEvent(type: .nodeDataChanged, path: paths[1999]))
+            await other.close()
+            await zk.close()
+        } catch {
+            await server.cleanup()
+            throw error
+        }
+        await server.cleanup()
+    }
+
     @Test("connecting to a dead port fails within the connect timeout")
     func connectFailure() async throws {
         let port = try TestServer.freePort()
