@@ -359,7 +359,7 @@ def sc_bad_requests(r):
     r.do("A", "ping")
 
 
-def make_random_scenario(seed, steps=250):
+def make_random_scenario(seed, steps=250, rich=False):
     """A seeded random mix of reads, writes, multis and watches over a small path
     universe, so that errors (NoNode, NodeExists, NotEmpty, BadVersion...) are frequent."""
     import random
@@ -403,16 +403,45 @@ def make_random_scenario(seed, steps=250):
                 r.do(who, "remove_watches", p, rnd.choice([jute.WATCHER_DATA, jute.WATCHER_CHILDREN, jute.WATCHER_ANY]))
             elif k < 0.95:
                 r.do(who, "get_all_children_number", rnd.choice([root] + paths[:3]))
-            else:
+            elif k < 0.97 or not rich:
                 r.do(who, "get_ephemerals", root)
+            else:
+                rich_step(r, rnd, root, paths)
         r.do("A", "get_children2", root)
+
+    def rich_step(r, rnd, root, paths):
+        p = rnd.choice(paths)
+        k = rnd.random()
+        if k < 0.15:
+            # session C comes and goes, taking its ephemerals with it
+            if "C" in r.clients:
+                r.close("C")
+            else:
+                r.session("C", timeout_ms=30000)
+                r.do("C", "create", p, b"c", jute.OPEN_ACL_UNSAFE, jute.EPHEMERAL)
+        elif k < 0.25:
+            r.do("A", "add_auth", "digest", "alice:pw")
+        elif k < 0.45:
+            acl = rnd.choice([jute.CREATOR_ALL_ACL, jute.READ_ACL_UNSAFE, jute.OPEN_ACL_UNSAFE,
+                              [jute.ACL(jute.PERM_CREATE | jute.PERM_READ, "world", "anyone")]])
+            r.do(rnd.choice("AB"), "create", p, b"acl", acl)
+        elif k < 0.60:
+            acl = rnd.choice([jute.READ_ACL_UNSAFE, jute.OPEN_ACL_UNSAFE, jute.CREATOR_ALL_ACL])
+            r.do(rnd.choice("AB"), "set_acl", p, acl, rnd.choice([-1, 0, 1]))
+        elif k < 0.70:
+            r.do(rnd.choice("AB"), "get_acl", p)
+        elif k < 0.85:
+            r.do(rnd.choice("AB"), "multi_read", [jute.op_get_data(p), jute.op_get_children(rnd.choice(paths[:3]))])
+        else:
+            r.do(rnd.choice("AB"), "check_watches", p, rnd.choice([jute.WATCHER_DATA, jute.WATCHER_CHILDREN]))
     return scenario
 
 
 SCENARIOS = {"crud": sc_crud, "multi": sc_multi, "watches": sc_watches,
              "acl_and_sessions": sc_acl_and_sessions, "bad_requests": sc_bad_requests,
              "random-1": make_random_scenario(1), "random-2": make_random_scenario(2),
-             "random-3": make_random_scenario(3)}
+             "random-3": make_random_scenario(3),
+             "random-rich-1": make_random_scenario(11, rich=True), "random-rich-2": make_random_scenario(12, rich=True)}
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
