@@ -222,7 +222,7 @@ extension Raft {
             }
         }
         appendEntries(ents)
-        bcastAppend()
+        forEachPeer { r, p in _ = r.maybeSendAppend(to: p, sendIfEmpty: false) }
         return true
     }
 

@@ -132,7 +132,8 @@ struct Raft {
         }
         if role == .leader {
             if leadTransferee != noneNode && !conf.isVoter(leadTransferee) { leadTransferee = noneNode }
-            if maybeCommit() { bcastAppend() } else { forEachPeer { r, p in _ = r.maybeSendAppend(to: p, sendIfEmpty: false) } }
+            // The caller (a proposal) broadcasts the new entries; only a commit needs telling here.
+            if maybeCommit() { bcastAppend() }
         }
     }
 
