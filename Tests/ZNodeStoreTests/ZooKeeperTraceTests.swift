@@ -45,6 +45,18 @@ struct ZooKeeperTraceTests {
             case (_, .acl(let acl, let s)?):
                 return "A " + acl.map { "\($0.perms.rawValue):\($0.id.scheme):\($0.id.id)" }.joined(separator: ";") + " " + stat(s)
             case (_, .allChildrenNumber(let n)?): return "N \(n)"
+            case (.checkWatches, _), (.removeWatches, _): return "OK"
+            case (_, .ephemerals(let p)?): return "P " + p.sorted().joined(separator: ",")
+            case (.multiRead, .multi(let results)?):
+                let subs = results.map { m -> String in
+                    switch m {
+                    case .error(let e): "e\(e)"
+                    case .getData(let d, let s): "g\(hex(d)):\(stat(s))"
+                    case .getChildren(let c): "h" + c.sorted().joined(separator: ",")
+                    default: "?\(m)"
+                    }
+                }
+                return "R[" + subs.joined(separator: ";") + "]"
             case (_, .multi(let results)?):
                 let subs = results.map { m -> String in
                     switch m {
@@ -64,7 +76,7 @@ struct ZooKeeperTraceTests {
     }
 
     func replay(_ steps: [TraceStep], closeEvents: [String]) {
-        let h = Harness()
+        let h = Harness(ZNodeStoreConfig(extendedTypesEnabled: true))
         for s: Int64 in 1...3 { h.createSession(s) }
         let ip = Id(scheme: "ip", id: "127.0.0.1")
         let auth: [Int64: AuthContext] = [
@@ -94,4 +106,6 @@ struct ZooKeeperTraceTests {
     }
 
     @Test func seed1() { replay(ZooKeeperTrace.seed1, closeEvents: ZooKeeperTrace.seed1CloseEvents) }
+    @Test func seed2() { replay(ZooKeeperTrace.seed2, closeEvents: ZooKeeperTrace.seed2CloseEvents) }
+    @Test func seed3() { replay(ZooKeeperTrace.seed3, closeEvents: ZooKeeperTrace.seed3CloseEvents) }
 }
