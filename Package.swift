@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "ZooKeeperServer",
             dependencies: [
-                "ZooKeeperWire", "ZNodeStore", "RaftCore",
+                "ZooKeeperWire", "ZNodeStore", "RaftCore", "RaftStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -56,7 +56,7 @@ let server = TuskServer(config: config, logger: logger)
 do {
     try server.start()
 } catch {
-    FileHandle.standardError.write(Data("zk-server: cannot listen on \(config.clientPortAddress):\(config.clientPort): \(error). Is another server using the port? Change clientPort in \(configPath).\n".utf8))
+    FileHandle.standardError.write(Data("zk-server: cannot start: \(error)\n(a port in use? change clientPort or the server.N ports in \(configPath); a damaged log? see docs/WAL-FORMAT.md)\n".utf8))
     exit(1)
 }
 

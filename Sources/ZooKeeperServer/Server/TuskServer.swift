@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import RaftCore
+import RaftStorage
 import ZooKeeperWire
 
 /// The client-facing server: binds the client port and runs every connection on one event
@@ -104,7 +105,23 @@ public final class TuskServer: @unchecked Sendable {
 
     /// The Raft log under `dataLogDir` (falls back to memory only where no durable store exists).
     static func openLogStore(config: ServerConfig, logger: Logger) throws -> any RaftLogStore {
-        InMemoryRaftLog()
+        let directory = (config.effectiveDataLogDir as NSString).appendingPathComponent("tusk-raft")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let storage: DiskStorage
+        do {
+            storage = try DiskStorage(directory: directory)
+        } catch {
+            throw ConfigError(file: directory, "cannot open the Raft log: \(error)")
+        }
+        let r = storage.recovery
+        logger.info("Raft log at \(directory): \(r.segments) segments, \(r.records) records, snapshot at index \(r.snapshotIndex)")
+        if let torn = r.truncatedTail {
+            logger.warning("truncated a torn tail record in \(torn.file) at offset \(torn.offset) (\(torn.bytes) bytes): it was never acknowledged")
+        }
+        if !config.forceSync {
+            logger.warning("forceSync=no is not honoured yet: the Raft log is still fsynced before writes are acknowledged")
+        }
+        return storage
     }
 
     /// Stops accepting, closes every connection and the event loop. Idempotent.

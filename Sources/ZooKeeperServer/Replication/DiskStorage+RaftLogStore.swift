@@ -1,0 +1,20 @@
+import RaftCore
+import RaftStorage
+
+/// The durable log: RaftStorage's segmented WAL + snapshot files.
+extension DiskStorage: RaftLogStore {
+    func persist(entries: [Entry], hardState: HardState?, snapshot: Snapshot?, sync: Bool) throws {
+        if let snapshot { try applySnapshot(snapshot) }
+        if !entries.isEmpty { try append(entries) }
+        if let hardState { setHardState(hardState) }
+        if sync { try self.sync() }
+    }
+
+    func compactLog(upTo index: UInt64) throws {
+        try compact(upTo: index)
+    }
+
+    func recordSnapshot(index: UInt64, configuration: Configuration, data: [UInt8]) throws {
+        try createSnapshot(index: index, configuration: configuration, data: data)
+    }
+}
