@@ -266,3 +266,40 @@ def test_observer_follows_but_does_not_vote():
             c.close_socket()
     finally:
         e.cleanup()
+
+
+def test_whole_ensemble_kill9_and_restart_keeps_data_and_sessions():
+    e = Ensemble(3)
+    try:
+        e.start()
+        zk = client(e.hosts, timeout=30.0)
+        try:
+            zk.create("/durable", b"kept")
+            for i in range(50):
+                zk.create("/durable/n%02d" % i, b"x")
+            zk.create("/eph", ephemeral=True)
+            sid = zk.client_id
+            for m in e.members:
+                m.kill9()
+            for m in e.members:
+                m.launch()
+            e.wait_for_leader(timeout=60)
+            for m in e.members:
+                m._wait_ready()
+            # kazoo reconnects by itself with the same session id and password
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    zk.sync("/")
+                    break
+                except Exception:
+                    time.sleep(0.1)
+            assert zk.client_id == sid
+            assert zk.get("/durable")[0] == b"kept"
+            assert len(zk.get_children("/durable")) == 50
+            assert zk.exists("/eph").ephemeralOwner == sid[0]
+        finally:
+            zk.stop()
+            zk.close()
+    finally:
+        e.cleanup()
