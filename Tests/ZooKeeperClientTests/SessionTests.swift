@@ -46,6 +46,22 @@ struct SessionTests {
         await a.close()
     }
 
+    @Test("pings keep an idle session alive well past its timeout")
+    func pingsKeepSessionAlive() async throws {
+        let zk = try await TestSupport.connect(try SharedServer.server, sessionTimeout: .milliseconds(1000))
+        let states = await zk.connectionStates()
+        let session = await zk.sessionId
+        #expect(await zk.negotiatedTimeout == 1000)
+        // Letting time pass is the point here: three session timeouts without a request.
+        try await Task.sleep(for: .milliseconds(3500))
+        #expect(try await zk.exists("/") != nil)
+        #expect(await zk.sessionId == session)
+        await zk.close()
+        var seen: [ConnectionState] = []
+        for await s in states { seen.append(s) }
+        #expect(seen == [.closed])
+    }
+
     @Test("an auth packet with an unknown scheme fails the client with AUTHFAILED")
     func authFailed() async throws {
         let zk = try await TestSupport.connect(try SharedServer.server)
