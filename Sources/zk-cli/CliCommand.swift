@@ -91,7 +91,7 @@ enum CommandLineSplitter {
 
 /// Every command, in zkCli's help order.
 let allCommands: [any CliCommand] = [
-    AddWatchCommand(), AddAuthCommand(), CloseCommand(), ConnectCommand(), CreateCommand(), DeleteCommand(),
+    AddWatchCommand(), AddAuthCommand(), CloseCommand(), ConfigCommand(), ConnectCommand(), CreateCommand(), DeleteCommand(),
     DeleteAllCommand(), GetCommand(), GetAclCommand(), GetAllChildrenNumberCommand(), GetEphemeralsCommand(), HelpCommand(),
     HistoryCommand(), LsCommand(), PrintWatchesCommand(), QuitCommand(), RedoCommand(), RemoveWatchesCommand(),
     SetCommand(), SetAclCommand(), StatCommand(), SyncCommand(), VersionCommand(), WhoAmICommand(),

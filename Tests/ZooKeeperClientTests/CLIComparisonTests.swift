@@ -84,7 +84,8 @@ struct CLIComparisonTests {
             ["set", base + "/ro", "x"], ["getAllChildrenNumber", base], ["sync", base], ["whoami"],
             ["ls"], ["get", "-s"], ["create", "-e", "-c", base + "/zz"], ["create", "-t", "100", "-e", base + "/zz"],
             ["addWatch", "-m", "FOO", base], ["removewatches", base], ["getEphemerals", base],
-            ["deleteall", base + "/nope"], ["ls", base + "/nope"],
+            ["deleteall", base + "/nope"], ["ls", base + "/nope"], ["config", "-s"], ["config", "-c"],
+            ["stat", "/"], ["getAcl", "/zookeeper"],
         ]
         for command in commands {
             let theirs = try await ProcessRunner.run(Self.zkCliSh, ["-server", server.connectString] + command)
