@@ -61,7 +61,8 @@ struct FaultPlan {
         isolateNewLeader = Double(rng.int(0...40)) / 100
         preVote = rng.chance(0.7)
         checkQuorum = rng.chance(0.7)
-        maxMessageBytes = UInt64(rng.int(1...16) * 64)
+        // Often one entry per append (limit 1 byte): more, smaller messages, more interleavings.
+        maxMessageBytes = rng.chance(0.4) ? 1 : UInt64(rng.int(1...16) * 64)
         maxInflight = rng.int(1...8)
         crash = Double(rng.int(0...25)) / 1000
         restart = Double(rng.int(20...150)) / 1000

@@ -11,7 +11,7 @@ import Darwin
 /// Arguments are parsed by hand to keep the build lean.
 func usage() -> Never {
     print("""
-    usage: raft-sim --seeds N --first-seed S [--nodes 3|5] [--steps K] [--verbose]
+    usage: raft-sim --seeds N --first-seed S [--nodes 3|5] [--steps K] [--verbose] [--trace]
                     [--unsafe commit-prior-term|vote-without-log-check]
            raft-sim --bench [--proposals N] [--batch B] [--nodes 3]
     """)
@@ -23,6 +23,7 @@ var firstSeed: UInt64 = 1
 var nodes = 3
 var steps = 1000
 var verbose = false
+var trace = false
 var bench = false
 var proposals = 200_000
 var batch = 64
@@ -43,6 +44,7 @@ while let a = args.popFirst() {
     case "--nodes": nodes = Int(value(a)) ?? { usage() }()
     case "--steps": steps = Int(value(a)) ?? { usage() }()
     case "--verbose": verbose = true
+    case "--trace": trace = true
     case "--bench": bench = true
     case "--proposals": proposals = Int(value(a)) ?? { usage() }()
     case "--batch": batch = Int(value(a)) ?? { usage() }()
@@ -90,7 +92,12 @@ for i in 0..<seeds {
     let seed = firstSeed &+ UInt64(i)
     var opts = SimulationOptions(nodes: nodes, steps: steps)
     opts.unsafeTestingFlags = unsafe
+    opts.trace = trace
     let r = Simulation(seed: seed, options: opts).run()
+    if trace {
+        print("--- trace of seed \(seed) ---")
+        for line in r.trace { print(line) }
+    }
     totals.acked += r.proposalsAcked
     totals.crashes += r.crashes
     totals.leaders += r.leaderChanges
