@@ -252,6 +252,20 @@ struct ConnectionStateMachine: Sendable {
         return action
     }
 
+    /// The caller stopped waiting (task cancelled): a queued request is dropped, a sent one
+    /// keeps its place in the reply order and its reply is dropped. True if it was outstanding.
+    mutating func requestAbandoned(_ token: RequestToken) -> Bool {
+        if let i = queued.firstIndex(where: { $0.token == token }) {
+            queued.remove(at: i)
+            return true
+        }
+        if let i = sent.firstIndex(where: { $0.token == token && !$0.abandoned }) {
+            sent[i].abandoned = true
+            return true
+        }
+        return false
+    }
+
     enum CloseAction: Equatable, Sendable {
         /// Send closeSession with this xid and wait for the reply.
         case sendCloseSession(xid: Int32)

@@ -173,19 +173,37 @@ public actor ZooKeeperClient {
         let token = RequestToken(raw: takeID())
         let now = NIODeadline.now()
         let deadline = now + TimeAmount.nanoseconds(configuration.requestTimeout.nanoseconds)
-        return try await withCheckedThrowingContinuation { continuation in
-            continuations[token] = continuation
-            requestPaths[token] = path
-            if let watch { pendingWatches[token] = watch }
-            switch machine.requestSubmitted(request, token: token, now: now, deadline: deadline) {
-            case .write(let xid):
-                channel?.writeAndFlush(ChannelGlue.requestFrame(xid: xid, request), promise: nil)
-            case .queued:
-                break
-            case .fail(let error):
-                fail(token, error)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                if Task.isCancelled {
+                    continuation.resume(throwing: CancellationError())
+                    return
+                }
+                continuations[token] = continuation
+                requestPaths[token] = path
+                if let watch { pendingWatches[token] = watch }
+                switch machine.requestSubmitted(request, token: token, now: now, deadline: deadline) {
+                case .write(let xid):
+                    channel?.writeAndFlush(ChannelGlue.requestFrame(xid: xid, request), promise: nil)
+                case .queued:
+                    break
+                case .fail(let error):
+                    fail(token, error)
+                }
             }
+        } onCancel: {
+            Task { await self.cancelRequest(token) }
         }
+    }
+
+    /// A cancelled caller gets `CancellationError`; the request may still be applied by the server.
+    private func cancelRequest(_ token: RequestToken) {
+        guard machine.requestAbandoned(token) else { return }
+        requestPaths[token] = nil
+        if let watch = pendingWatches.removeValue(forKey: token) {
+            watchers.removeValue(forKey: watch.id)?.finish()
+        }
+        continuations.removeValue(forKey: token)?.resume(throwing: CancellationError())
     }
 
     func fail(_ token: RequestToken, _ error: ZooKeeperError) {

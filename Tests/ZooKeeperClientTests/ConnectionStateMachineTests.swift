@@ -102,6 +102,22 @@ struct ConnectionStateMachineTests {
         #expect(p.token == token(2))
     }
 
+    @Test("an abandoned (cancelled) request keeps its place: its reply is dropped, the next completes")
+    func abandon() {
+        var m = connected()
+        _ = m.requestSubmitted(.whoAmI, token: token(1), now: t0, deadline: at(1000))
+        _ = m.requestSubmitted(.whoAmI, token: token(2), now: t0, deadline: at(1000))
+        let first = m.requestAbandoned(token(1))
+        let second = m.requestAbandoned(token(1))
+        #expect(first && !second)
+        #expect(m.replyReceived(ReplyHeader(xid: 1, zxid: 1), now: t0) == .dropped)
+        guard case .complete(let p) = m.replyReceived(ReplyHeader(xid: 2, zxid: 1), now: t0) else {
+            Issue.record("xid 2 not completed"); return
+        }
+        #expect(p.token == token(2))
+        #expect(m.tick(now: at(2000)).timedOut == [])
+    }
+
     @Test("AUTHFAILED is terminal; auth packets are re-sent on reconnect")
     func auth() {
         var m = connected()
