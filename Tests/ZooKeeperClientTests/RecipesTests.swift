@@ -138,6 +138,59 @@ struct RecipesTests {
         for zk in clients { await zk.close() }
     }
 
+    @Test("election under session expiry: the leader's session is taken over and closed, 4 times; one leader at a time")
+    func electionExpiryChurn() async throws {
+        let server = try SharedServer.server
+        let path = TestSupport.basePath() + "/election/leader"
+        let monitor = ExclusionMonitor()
+        var entries: [(ZooKeeperClient, LeaderLatch, Task<Void, Never>)] = []
+        for i in 0..<5 {
+            let zk = try await TestSupport.connect(server, sessionTimeout: .seconds(4))
+            let latch = LeaderLatch(client: zk, path: path, participantId: "worker-\(i)")
+            let events = await latch.events()
+            let follower = Task {
+                for await event in events {
+                    switch event {
+                    case .elected(let token): await monitor.enter("worker-\(i)", token: token)
+                    case .revoked: await monitor.leave("worker-\(i)")
+                    }
+                }
+            }
+            try await latch.start()
+            entries.append((zk, latch, follower))
+        }
+        for _ in 0..<4 {
+            let candidates = entries.map { ($0.0, $0.1) }
+            let (leaderClient, leader) = try await TestSupport.within(.seconds(20)) { () -> (ZooKeeperClient, LeaderLatch) in
+                while true {
+                    for (zk, latch) in candidates where await latch.hasLeadership { return (zk, latch) }
+                    await Task.yield()
+                }
+            }
+            // Expire the leader's session: another connection takes it over (the server drops the
+            // leader's connection, so it is suspended and stops leading), then closes it.
+            var config = ZooKeeperClient.Configuration(connectionString: try ConnectionString(server.connectString), sessionTimeout: .seconds(4))
+            config.resumeSession = (await leaderClient.sessionId, await leaderClient.sessionPassword)
+            let thief = try await ZooKeeperClient.connect(configuration: config)
+            _ = try await TestSupport.within(.seconds(10)) { () -> Bool in
+                while await leader.hasLeadership { await Task.yield() }
+                return true
+            }
+            await thief.close()
+            entries.removeAll { $0.1 === leader }
+            await leaderClient.close()
+        }
+        let last = entries[0].1
+        let token = try await TestSupport.within(.seconds(10)) { try await last.awaitLeadership() }
+        #expect(token > 0)
+        await last.close()
+        for entry in entries { await entry.0.close() }
+        #expect(await monitor.maxConcurrent == 1)
+        let tokens = await monitor.tokens
+        #expect(tokens.count == 5)
+        #expect(zip(tokens, tokens.dropFirst()).allSatisfy { $0 < $1 })
+    }
+
     @Test("a leader whose client closes stops leading and the next candidate takes over")
     func leaderClientCloses() async throws {
         let server = try SharedServer.server
