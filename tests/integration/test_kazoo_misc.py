@@ -216,8 +216,6 @@ def test_max_client_cnxns_per_ip(server_factory):
         b.close()
 
 
-@pytest.mark.tusk_known_failure(reason="Tusk loses znodes across a SIGTERM restart "
-                                 "(found 2026-11-26: /persist gone, last zxid went back)")
 def test_restart_keeps_data_and_sessions(server_factory):
     srv = server_factory()
     c = srv.jute(timeout_ms=30000)

@@ -355,8 +355,6 @@ def test_failed_multi_fires_nothing(jc, jute_factory, server, base):
     assert other.events == []
 
 
-@pytest.mark.tusk_known_failure(reason="Tusk delivers watch events for nodes the watcher may not READ "
-                                 "(ZooKeeper 3.8 filters them; found by the random differential)")
 def test_events_need_read_permission(jc, jute_factory, server, base):
     """ZooKeeper 3.8 delivers a watch event only if the watching session may READ the
     node the event is about (the parent for NodeChildrenChanged). A filtered one-shot
@@ -392,15 +390,10 @@ def test_events_need_read_permission(jc, jute_factory, server, base):
     assert [(e.type, e.path) for e in B.take_events()] == [(E.EV_DATA_CHANGED, base + "/pers")]
 
 
-NO_READ_DIVERGENCE = pytest.mark.tusk_known_failure(
-    reason="Tusk delivers watch events for nodes the watcher may not READ "
-           "(ZooKeeper 3.8 filters them; found by the random differential)")
-
-
 @pytest.mark.parametrize("perms", [
-    pytest.param(jute.PERM_WRITE, marks=NO_READ_DIVERGENCE, id="write"),
-    pytest.param(jute.PERM_ADMIN, marks=NO_READ_DIVERGENCE, id="admin"),
-    pytest.param(jute.PERM_ALL & ~jute.PERM_READ, marks=NO_READ_DIVERGENCE, id="all-but-read"),
+    pytest.param(jute.PERM_WRITE, id="write"),
+    pytest.param(jute.PERM_ADMIN, id="admin"),
+    pytest.param(jute.PERM_ALL & ~jute.PERM_READ, id="all-but-read"),
     pytest.param(jute.PERM_READ, id="read"),
 ])
 def test_one_shot_watch_filtered_without_read(jc, jute_factory, server, base, perms):
