@@ -61,10 +61,16 @@ func runMain() async -> Int32 {
     if interactive {
         await runInteractive(shell)
     } else {
+        // Like zkCli, a script's exit status is the last command's (quit keeps it).
+        var status: Int32 = 0
         while let line = readLine(strippingNewline: true) {
-            _ = await shell.execute(line, recordHistory: true)
-            if await shell.quitRequested { return 0 }
+            let code = await shell.execute(line, recordHistory: true)
+            if await shell.quitRequested { return status }
+            if !CommandLineSplitter.words(line).isEmpty { status = code }
         }
+        await shell.setPrintWatches(false)
+        await shell.close()
+        return status
     }
     await shell.setPrintWatches(false)
     await shell.close()

@@ -98,6 +98,16 @@ struct CLIComparisonTests {
         }
     }
 
+    @Test("a script's exit status is its last command's, as zkCli's (quit keeps it)")
+    func scriptStatus() async throws {
+        let server = try SharedServer.server
+        let cases: [(String, Int32)] = [("get /nope-x\n", 1), ("get /nope-x\nls /\n", 0), ("ls /\nquit\n", 0), ("get /nope-x\nquit\n", 1)]
+        for (script, expected) in cases {
+            let r = try await ProcessRunner.run(ProcessRunner.zkCliBinary, ["-server", server.connectString], stdin: script)
+            #expect(r.status == expected, "\(script)")
+        }
+    }
+
     @Test("a script on stdin runs every line, prints watch events and history")
     func script() async throws {
         let server = try SharedServer.server
