@@ -67,9 +67,14 @@ extension Raft {
             becomeCandidate()
             voteTerm = term
         }
-        let respType: MessageType = preVote ? .preVoteResponse : .voteResponse
-        if poll(id, respType, granted: true) == .won {
-            if preVote { campaign(preVote: false, transfer: transfer) } else { becomeLeader() }
+        if poll(id, granted: true) == .won {
+            // A single voter wins at once (learners still need the new entry).
+            if preVote {
+                campaign(preVote: false, transfer: transfer)
+            } else {
+                becomeLeader()
+                bcastAppend()
+            }
             return
         }
         let lastIndex = log.lastIndex()
@@ -80,7 +85,7 @@ extension Raft {
         }
     }
 
-    mutating func poll(_ from: NodeID, _ t: MessageType, granted: Bool) -> Quorum.VoteResult {
+    mutating func poll(_ from: NodeID, granted: Bool) -> Quorum.VoteResult {
         if votes[from] == nil { votes[from] = granted }
         return Quorum.voteResult(voters: config.voters, votes: votes)
     }
@@ -268,7 +273,7 @@ extension Raft {
             becomeFollower(term: m.term, lead: m.from)
             handleSnapshotChunk(m)
         case myRespType:
-            switch poll(m.from, m.type, granted: !m.reject) {
+            switch poll(m.from, granted: !m.reject) {
             case .won:
                 if role == .preCandidate { campaign(preVote: false, transfer: false) } else {
                     becomeLeader()
