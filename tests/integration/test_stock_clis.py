@@ -241,3 +241,41 @@ def test_zkcli_36_commands(server, base):
     assert "WatchedEvent state:SyncConnected type:PersistentWatchRemoved path:%s" % b in lines
     tree = lines[lines.index("WatchedEvent state:SyncConnected type:PersistentWatchRemoved path:%s" % b) + 1:]
     assert sorted(tree[:4]) == sorted([b, b + "/e1", b + "/eph", b + "/e1/deep"])
+
+
+class ZkCliSession(CliMt):
+    """An interactive zkCli.sh fed over stdin (JLine is disabled on a pipe)."""
+
+    def __init__(self, server):
+        self.p = subprocess.Popen([ZKCLI, "-server", server.hosts], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True, bufsize=1)
+        self.q = queue.Queue()
+        self.buf = ""
+        threading.Thread(target=self._pump, daemon=True).start()
+        self.expect(r"WatchedEvent state:SyncConnected type:None path:null", timeout=60)
+
+
+def test_zkcli_rewatches_after_server_restart(server_factory):
+    """The Java client re-registers its watches (setWatches/setWatches2) after reconnecting to a
+    restarted server, and the server fires them."""
+    srv = server_factory(cfg={"maxSessionTimeout": "60000"})
+    c = srv.jute()
+    c.create("/rw", b"1")
+    c.close()
+    cli = ZkCliSession(srv)
+    try:
+        cli.send("get -w /rw", r"\n1\n")
+        cli.send("ls -w /", r"\[.*rw.*\]\n")
+        srv.restart()
+        cli.expect(r"WatchedEvent state:Disconnected type:None path:null", timeout=60)
+        cli.expect(r"WatchedEvent state:SyncConnected type:None path:null", timeout=60)
+        d = srv.jute()
+        try:
+            d.set_data("/rw", b"2")
+            cli.expect(r"WatchedEvent state:SyncConnected type:NodeDataChanged path:/rw", timeout=30)
+            d.create("/rw2")
+            cli.expect(r"WatchedEvent state:SyncConnected type:NodeChildrenChanged path:/", timeout=30)
+        finally:
+            d.close()
+    finally:
+        cli.close()
