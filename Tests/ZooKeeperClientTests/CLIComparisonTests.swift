@@ -23,8 +23,8 @@ enum ProcessRunner {
             inp.fileHandleForWriting.write(Data(stdin.utf8))
             try inp.fileHandleForWriting.close()
         }
-        async let outData = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-        async let errData = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+        async let outData = readToEnd(out.fileHandleForReading)
+        async let errData = readToEnd(err.fileHandleForReading)
         let deadline = ContinuousClock.now + limit
         while p.isRunning {
             if ContinuousClock.now > deadline {
@@ -35,6 +35,14 @@ enum ProcessRunner {
         }
         return Result(status: p.terminationStatus, stdout: String(decoding: await outData, as: UTF8.self),
                       stderr: String(decoding: await errData, as: UTF8.self))
+    }
+
+    /// Reads a pipe to its end on a thread of its own: a blocking read on the cooperative pool
+    /// (two threads on this machine) would starve every other task, the clients' pings included.
+    static func readToEnd(_ handle: FileHandle) async -> Data {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: handle.readDataToEndOfFile()) }.start()
+        }
     }
 
     static var zkCliBinary: String {
