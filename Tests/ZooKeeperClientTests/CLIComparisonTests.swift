@@ -106,6 +106,45 @@ struct CLIComparisonTests {
         }
     }
 
+    @Test("a stdin script (history, redo, close, Not connected, connect, printwatches) prints what zkCli.sh prints",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: zkCliSh)))
+    func compareScript() async throws {
+        let server = try SharedServer.server
+        let base = TestSupport.basePath()
+        let script = { (suffix: String) in
+            """
+            create \(base)\(suffix) v1
+            get \(base)\(suffix)
+            set -s \(base)\(suffix) v2
+            ls \(base)\(suffix)
+            history
+            redo 1
+            printwatches
+            printwatches off
+            printwatches
+            close
+            ls /
+            connect \(server.connectString)
+            get \(base)\(suffix)
+            delete \(base)\(suffix)
+            get \(base)\(suffix)
+            quit
+
+            """
+        }
+        let theirs = try await ProcessRunner.run(Self.zkCliSh, ["-server", server.connectString], stdin: script("-java"))
+        let ours = try await ProcessRunner.run(ProcessRunner.zkCliBinary, ["-server", server.connectString], stdin: script("-swift"))
+        func clean(_ r: ProcessRunner.Result) -> [String] {
+            // Times and zxids differ between the two nodes; names differ by suffix.
+            ProcessRunner.normalise(r.stdout + "\n" + r.stderr)
+                .filter { !$0.hasPrefix("ctime") && !$0.hasPrefix("mtime") && !$0.contains("Zxid") }
+                .map { $0.replacingOccurrences(of: "-java", with: "-X").replacingOccurrences(of: "-swift", with: "-X") }
+                .sorted()
+        }
+        #expect(ours.status == theirs.status)
+        #expect(clean(ours) == clean(theirs))
+    }
+
     @Test("a script's exit status is its last command's, as zkCli's (quit keeps it)")
     func scriptStatus() async throws {
         let server = try SharedServer.server

@@ -116,7 +116,7 @@ struct RecipesTests {
             let leader = try await TestSupport.within(.seconds(20)) { () -> LeaderLatch in
                 while true {
                     for latch in candidates where await latch.hasLeadership { return latch }
-                    await Task.yield()
+                    try await Task.sleep(for: .milliseconds(5))  // paces the bounded poll
                 }
             }
             var leading = 0
@@ -164,7 +164,7 @@ struct RecipesTests {
             let (leaderClient, leader) = try await TestSupport.within(.seconds(20)) { () -> (ZooKeeperClient, LeaderLatch) in
                 while true {
                     for (zk, latch) in candidates where await latch.hasLeadership { return (zk, latch) }
-                    await Task.yield()
+                    try await Task.sleep(for: .milliseconds(5))  // paces the bounded poll
                 }
             }
             // Expire the leader's session: another connection takes it over (the server drops the
@@ -173,7 +173,7 @@ struct RecipesTests {
             config.resumeSession = (await leaderClient.sessionId, await leaderClient.sessionPassword)
             let thief = try await ZooKeeperClient.connect(configuration: config)
             _ = try await TestSupport.within(.seconds(10)) { () -> Bool in
-                while await leader.hasLeadership { await Task.yield() }
+                while await leader.hasLeadership { try await Task.sleep(for: .milliseconds(5)) }
                 return true
             }
             await thief.close()
