@@ -176,9 +176,13 @@ enum Quorum {
     /// The largest index acknowledged by a majority of `voters`.
     static func committedIndex(voters: [NodeID], match: (NodeID) -> UInt64) -> UInt64 {
         if voters.isEmpty { return UInt64.max }
-        var srt = voters.map(match)
-        srt.sort(by: >)
-        return srt[voters.count / 2]
+        // On the stack: this runs on every acknowledgement.
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: voters.count) { b in
+            var buf = b
+            for (i, v) in voters.enumerated() { buf.initializeElement(at: i, to: match(v)) }
+            buf.sort(by: >)
+            return buf[voters.count / 2]
+        }
     }
 
     enum VoteResult { case pending, won, lost }

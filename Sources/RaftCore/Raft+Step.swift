@@ -123,7 +123,8 @@ extension Raft {
             return
         case .propose:
             // Handled by RawNode.propose (which can report errors); forwarded proposals land here.
-            _ = leaderPropose(m.entries)
+            var ents = m.entries
+            _ = leaderPropose(&ents)
             return
         case .readIndex:
             if config.voters == [id] {
@@ -141,7 +142,10 @@ extension Raft {
             break
         }
 
-        guard var pr = progress[m.from] else { return }
+        // Taken out of the table while it is modified, so that its inflight buffer is
+        // uniquely referenced (no copy-on-write per acknowledgement). Every path below
+        // puts it back before calling anything that reads `progress`.
+        guard var pr = progress.removeValue(forKey: m.from) else { return }
         switch m.type {
         case .appendResponse:
             pr.recentActive = true
@@ -213,20 +217,19 @@ extension Raft {
                 sendSnapshotChunk(to: m.from, pr)
             }
         default:
-            break
+            progress[m.from] = pr
         }
     }
 
     /// Appends proposed entries at the leader. Returns false if dropped.
-    mutating func leaderPropose(_ ents: [Entry]) -> Bool {
+    mutating func leaderPropose(_ ents: inout [Entry]) -> Bool {
         if progress[id] == nil || leadTransferee != noneNode { return false }
-        var ents = ents
         for i in ents.indices where ents[i].type == .configuration {
             if !canChangeConfiguration {
                 ents[i] = Entry(term: 0, index: 0)  // keep the batch, drop the change
             }
         }
-        appendEntries(ents)
+        appendEntries(&ents)
         forEachPeer { r, p in _ = r.maybeSendAppend(to: p, sendIfEmpty: false) }
         return true
     }

@@ -206,7 +206,8 @@ struct Raft {
         // An empty entry of the new term lets the leader commit (and learn the commit
         // index of) everything before it.
         firstIndexOfTerm = log.lastIndex() + 1
-        appendEntries([Entry(term: term, index: 0)])
+        var empty = [Entry(term: term, index: 0)]
+        appendEntries(&empty)
     }
 
     // MARK: - Tick
@@ -262,8 +263,7 @@ struct Raft {
         for peer in config.allMembers where peer != id { body(&self, peer) }
     }
 
-    mutating func appendEntries(_ es: [Entry]) {
-        var es = es
+    mutating func appendEntries(_ es: inout [Entry]) {
         var li = log.lastIndex()
         for i in es.indices {
             es[i].term = term
@@ -283,9 +283,10 @@ struct Raft {
 
     /// Sends entries (or a snapshot) to `to` if its flow control allows.
     mutating func maybeSendAppend(to: NodeID, sendIfEmpty: Bool) -> Bool {
-        guard var pr = progress[to] else { return false }
-        if pr.isPaused { return false }
+        // Taken out while modified (see stepLeader); put back on every path.
+        guard var pr = progress.removeValue(forKey: to) else { return false }
         defer { progress[to] = pr }
+        if pr.isPaused { return false }
         let prevIndex = pr.next - 1
         let prevTerm: UInt64
         let ents: [Entry]

@@ -83,7 +83,8 @@ public struct RawNode {
     mutating func propose(_ e: Entry) throws(RaftError) {
         switch raft.role {
         case .leader:
-            if !raft.leaderPropose([e]) { throw .proposalDropped }
+            var batch = [e]
+            if !raft.leaderPropose(&batch) { throw .proposalDropped }
         case .follower:
             if raft.lead == noneNode || e.type == .configuration { throw .proposalDropped }
             raft.step(Message(type: .propose, from: raft.id, entries: [e]))

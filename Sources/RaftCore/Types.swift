@@ -69,15 +69,17 @@ public struct SoftState: Sendable, Equatable {
 public struct Configuration: Sendable, Equatable, CustomStringConvertible {
     public private(set) var voters: [NodeID]
     public private(set) var learners: [NodeID]
+    /// Voters and learners, sorted (computed once: it is read on every broadcast).
+    public private(set) var allMembers: [NodeID]
 
     public init(voters: [NodeID] = [], learners: [NodeID] = []) {
         self.voters = Array(Set(voters)).sorted()
         let v = Set(self.voters)
         self.learners = Array(Set(learners).subtracting(v)).sorted()
+        allMembers = (self.voters + self.learners).sorted()
     }
 
     public var isEmpty: Bool { voters.isEmpty && learners.isEmpty }
-    public var allMembers: [NodeID] { (voters + learners).sorted() }
     public func isVoter(_ id: NodeID) -> Bool { voters.contains(id) }
     public func isLearner(_ id: NodeID) -> Bool { learners.contains(id) }
     public func contains(_ id: NodeID) -> Bool { isVoter(id) || isLearner(id) }
