@@ -24,6 +24,8 @@ struct WatchManager {
     }
 
     func contains(_ path: String, session: Int64) -> Bool { table[path]?[session] != nil }
+    /// Whether any session watches `path`.
+    func containsAny(_ path: String) -> Bool { !(table[path]?.isEmpty ?? true) }
 
     @discardableResult
     mutating func remove(_ path: String, session: Int64) -> Bool {

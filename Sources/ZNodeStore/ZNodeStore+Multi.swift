@@ -33,15 +33,18 @@ extension ZNodeStore {
         return .ok(.multi(results))
     }
 
-    /// closeSession: drops the session's watches, then deletes its ephemerals in sorted
-    /// order (each firing NodeDeleted and the parent's NodeChildrenChanged).
+    /// closeSession: deletes the session's ephemerals in sorted order (each firing
+    /// NodeDeleted and the parent's NodeChildrenChanged — the closing session's own watches
+    /// included, as ZooKeeper's killSession does before the connection goes), then drops
+    /// the session's watches.
     func closeSession(_ txn: Txn) {
         let sid = txn.sessionId
-        removeAllWatches(sessionId: sid)
         for path in sortedPaths(ephemerals[sid] ?? []) {
             guard let (parentPath, name) = PathUtils.split(path), let parent = node(at: parentPath) else { continue }
             removeNode(parent: parent, name: NodeName(name), path: path, zxid: txn.zxid)
         }
+        firePendingTriggers()
+        removeAllWatches(sessionId: sid)
         ephemerals[sid] = nil
         sessionTimeouts[sid] = nil
     }

@@ -27,12 +27,15 @@ extension ZNodeStore {
         return removed ? .ok : .noWatcher
     }
 
+    /// ZooKeeper 3.8's checkWatches answers Ok when *any* session holds a watch of that type
+    /// on the path (its `DataTree.containsWatcher` is called without the caller's watcher
+    /// on the server side); removeWatches, unlike it, acts on the caller's own watches only.
     public func checkWatches(path: String, type: WatcherType, sessionId: Int64) -> ErrorCode {
         let found: Bool
         switch type {
-        case .children: found = childWatches.contains(path, session: sessionId)
-        case .data: found = dataWatches.contains(path, session: sessionId)
-        case .any: found = childWatches.contains(path, session: sessionId) || dataWatches.contains(path, session: sessionId)
+        case .children: found = childWatches.containsAny(path)
+        case .data: found = dataWatches.containsAny(path)
+        case .any: found = childWatches.containsAny(path) || dataWatches.containsAny(path)
         }
         return found ? .ok : .noWatcher
     }

@@ -283,8 +283,6 @@ def test_set_watches2_persistent(server, jc, jute_factory, base):
         (E.EV_CREATED, base + "/p"), (E.EV_CREATED, base + "/r"), (E.EV_CREATED, base + "/r/x")]
 
 
-@pytest.mark.tusk_known_failure(reason="Tusk answers checkWatches per session (NoWatcher); "
-                                 "ZooKeeper 3.8.0 answers Ok if any session watches the path")
 def test_check_watches_sees_other_sessions_watches(jc, jute_factory, server, base):
     """ZooKeeper 3.8.0 quirk: checkWatches answers Ok when ANY session holds a watch
     of that type on the path, while removeWatches only removes the caller's own

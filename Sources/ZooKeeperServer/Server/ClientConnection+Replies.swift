@@ -10,6 +10,7 @@ extension ClientConnection {
         sessionTimeout = timeout
         phase = .established
         state.attach(sessionId: sid, timeout: timeout, to: self)
+        state.store.setSessionAuth(auth, sessionId: sid)
     }
 
     func noteCxid(_ xid: Int32) { lastCxid = xid }
@@ -20,6 +21,7 @@ extension ClientConnection {
             auth.ids.append(id)
             if id.scheme == "super" { auth.isSuper = true }
         }
+        if let sid = sessionId { state.store.setSessionAuth(auth, sessionId: sid) }
     }
 
     var hasPendingSlots: Bool { !slots.isEmpty }

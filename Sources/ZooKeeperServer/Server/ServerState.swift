@@ -195,6 +195,9 @@ final class ServerState: TxnApplier, @unchecked Sendable {
 
     func applyCommitted(_ txn: Txn) -> ApplyResult {
         let result = store.apply(txn)
+        // Events first: a closing session still gets the events of its own ephemerals'
+        // deletion before its closeSession reply, as in ZooKeeper.
+        dispatchNotifications()
         switch txn.kind {
         case .createSession(let timeout):
             if sessionTimeouts[txn.sessionId] == nil {
@@ -211,7 +214,6 @@ final class ServerState: TxnApplier, @unchecked Sendable {
         case .request:
             break
         }
-        dispatchNotifications()
         return result
     }
 
