@@ -172,3 +172,14 @@ struct OpOutcome {
     var response: ZooKeeperResponse
     var multiResult: MultiResult
 }
+
+extension ZNodeStore {
+    /// Sets the data of `/zookeeper/config` (the ensemble's `server.N=` lines and
+    /// `version=`), as ZooKeeper does from its static configuration at start. Every replica
+    /// starts from the same configuration, so the state stays identical; stats are untouched.
+    public func setSystemConfigData(_ data: [UInt8]) {
+        guard let zk = root.children[NodeName("zookeeper")], let cfg = zk.children[NodeName("config")] else { return }
+        approximateDataSize += data.count - cfg.data.count
+        cfg.data = data
+    }
+}

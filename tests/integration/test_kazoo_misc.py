@@ -14,10 +14,17 @@ from kazoo.recipe.queue import LockingQueue
 from . import jute
 
 
-def test_system_nodes(jc):
+def test_system_nodes(jc, server):
     data, st = jc.get_data("/zookeeper/config").body
-    # standalone, reconfig disabled: empty config node, aversion -1, world:anyone READ
-    assert data == b"" and st.aversion == -1 and st.czxid == 0
+    if getattr(server, "sid", None) is None:
+        # standalone, reconfig disabled: empty config node, aversion -1, world:anyone READ
+        assert data == b"" and st.aversion == -1 and st.czxid == 0
+    else:
+        # an ensemble member: its static server.N lines and the config version
+        lines = data.decode().split("\n")
+        assert lines[-1] == "version=0" and st.aversion == -1 and st.czxid == 0
+        assert [l.split("=")[0] for l in lines[:-1]] == ["server.1", "server.2", "server.3"]
+        assert all(l.endswith(":participant") for l in lines[:-1]), lines
     assert jc.get_acl("/zookeeper/config").body[0] == [jute.ACL(jute.PERM_READ, "world", "anyone")]
     assert sorted(jc.get_children("/zookeeper").body) == ["config", "quota"]
     assert jc.get_data("/zookeeper/quota").body[1].czxid == 0

@@ -38,6 +38,9 @@ public final class TuskServer: @unchecked Sendable {
         try state.eventLoop.submit {
             // A standalone server is a one-node Raft group: the same write path as an ensemble.
             let logStore = try Self.openLogStore(config: config, logger: logger)
+            if ensemble {
+                state.store.setSystemConfigData(Array(Self.configNodeText(config).utf8))
+            }
             // Recovery: the latest snapshot, then Raft replays the committed entries after it.
             let snapshot = try logStore.snapshot()
             if !snapshot.data.isEmpty {
@@ -101,6 +104,17 @@ public final class TuskServer: @unchecked Sendable {
         logger.info("binding to port \(address)")
         logger.info("Tusk \(TuskVersion.full) serving ZooKeeper clients on \(address) (mode: \(state.modeName), tickTime \(config.tickTime)ms, sessions \(config.minSessionTimeout)..\(config.maxSessionTimeout)ms)")
         return address
+    }
+
+    /// `/zookeeper/config` as ZooKeeper writes it for a static ensemble configuration.
+    static func configNodeText(_ config: ServerConfig) -> String {
+        var lines = config.servers.sorted { $0.id < $1.id }.map { s -> String in
+            var line = "server.\(s.id)=\(s.host):\(s.peerPort):\(s.electionPort):\(s.role.rawValue)"
+            if let port = s.clientPort { line += ";\(s.clientAddress ?? "0.0.0.0"):\(port)" }
+            return line
+        }
+        lines.append("version=0")
+        return lines.joined(separator: "\n")
     }
 
     /// The Raft log under `dataLogDir` (falls back to memory only where no durable store exists).
