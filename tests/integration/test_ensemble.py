@@ -303,3 +303,59 @@ def test_whole_ensemble_kill9_and_restart_keeps_data_and_sessions():
             zk.close()
     finally:
         e.cleanup()
+
+
+def test_five_servers_survive_two_failures():
+    e = Ensemble(5)
+    try:
+        e.start()
+        zk = client(e.hosts)
+        try:
+            zk.create("/five", b"")
+            leader = e.leader()
+            follower = next(m for m in e.members if m is not leader)
+            leader.kill9()
+            follower.kill9()
+            e.wait_for_leader(timeout=30)
+            for i in range(20):
+                zk.retry(zk.create, "/five/n%02d" % i, b"x")
+            for m in e.members:
+                if m.proc is None:
+                    continue
+                assert count_children(m, "/five") == 20
+        finally:
+            zk.stop()
+            zk.close()
+    finally:
+        e.cleanup()
+
+
+def test_leadership_transfer_words():
+    """rqld (this server requests leadership) and ydld (the leader yields), as in
+    ClickHouse Keeper. Tusk only: ZooKeeper has neither word."""
+    e = Ensemble(3)
+    try:
+        e.start()
+        leader = e.leader()
+        if servers.target() != "tusk":
+            # ZooKeeper 3.8 does not know these words: an empty reply, nothing changes.
+            assert leader.four("rqld") == "" and leader.four("ydld") == ""
+            assert e.leader() is leader
+            return
+        wanting = next(m for m in e.members if m is not leader)
+        assert wanting.four("rqld").startswith("Sent leadership request")
+        deadline = time.monotonic() + 10
+        while wanting.mode() != "leader" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert wanting.mode() == "leader"
+        assert wanting.four("ydld").startswith("Sent yield leadership request")
+        deadline = time.monotonic() + 10
+        while wanting.mode() == "leader" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert wanting.mode() == "follower"
+        new = e.wait_for_leader(timeout=10)
+        assert new is not wanting
+        # a follower cannot yield
+        assert wanting.four("ydld").startswith("Failed to yield")
+    finally:
+        e.cleanup()
