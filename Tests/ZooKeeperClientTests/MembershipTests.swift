@@ -1,0 +1,85 @@
+import Testing
+import ZooKeeperClient
+import ZooKeeperRecipes
+
+@Suite("Hash ring (pure)")
+struct HashRingTests {
+    let keys = (0..<10_000).map { "key-\($0)" }
+
+    @Test("adding a sixth member moves about 1/6 of the keys, all of them to the new member")
+    func minimalMovement() {
+        let before = HashRing(members: ["m1", "m2", "m3", "m4", "m5"])
+        var after = before
+        after.setMembers(["m1", "m2", "m3", "m4", "m5", "m6"])
+        var moved = 0
+        for k in keys {
+            let a = before.owners(of: k)[0], b = after.owners(of: k)[0]
+            if a != b {
+                moved += 1
+                #expect(b == "m6")
+            }
+        }
+        let fraction = Double(moved) / Double(keys.count)
+        #expect(fraction > 0.10 && fraction < 0.25, "moved \(fraction)")
+    }
+
+    @Test("replicationFactor gives distinct owners, primary first; load is roughly even")
+    func replication() {
+        let ring = HashRing(members: ["a", "b", "c", "d"])
+        var load: [String: Int] = [:]
+        for k in keys {
+            let owners = ring.owners(of: k, replicationFactor: 3)
+            #expect(Set(owners).count == 3)
+            #expect(owners[0] == ring.owners(of: k)[0])
+            load[owners[0], default: 0] += 1
+        }
+        #expect(load.values.allSatisfy { $0 > 1500 && $0 < 3500 }, "\(load)")
+        #expect(HashRing(members: ["a"]).owners(of: "k", replicationFactor: 3) == ["a"])
+        #expect(HashRing().owners(of: "k").isEmpty)
+    }
+}
+
+@Suite("Group membership", .sharedServer)
+struct MembershipTests {
+    @Test("members join and leave; the watcher's stream follows, and a ring over it updates")
+    func membership() async throws {
+        let server = try SharedServer.server
+        let group = TestSupport.basePath() + "/members"
+        let observer = try await TestSupport.connect(server)
+        var clients: [ZooKeeperClient] = []
+        var members: [GroupMembership] = []
+        for name in ["a", "b", "c"] {
+            let zk = try await TestSupport.connect(server)
+            let m = GroupMembership(client: zk, groupPath: group)
+            try await m.join(as: name)
+            clients.append(zk)
+            members.append(m)
+        }
+        let stream = GroupMembership(client: observer, groupPath: group).members()
+        let (leaver, closer) = (members[1], clients[2])
+        let seen = try await TestSupport.within(.seconds(20)) { () -> [[String]] in
+            var out: [[String]] = []
+            var left = false
+            var closed = false
+            for await list in stream {
+                out.append(list)
+                if list == ["a", "b", "c"] && !left {
+                    left = true
+                    try await leaver.leave()
+                } else if list == ["a", "c"] && !closed {
+                    closed = true
+                    await closer.close()  // its ephemeral goes with the session
+                } else if list == ["a"] {
+                    break
+                }
+            }
+            return out
+        }
+        #expect(seen == [["a", "b", "c"], ["a", "c"], ["a"]])
+        var ring = HashRing(members: seen[0])
+        ring.setMembers(seen.last!)
+        #expect(ring.owners(of: "anything", replicationFactor: 2) == ["a"])
+        for zk in clients { await zk.close() }
+        await observer.close()
+    }
+}
