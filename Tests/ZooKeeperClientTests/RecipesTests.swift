@@ -191,6 +191,31 @@ struct RecipesTests {
         #expect(zip(tokens, tokens.dropFirst()).allSatisfy { $0 < $1 })
     }
 
+    @Test("shared counter: 5 clients × 10 compare-and-set increments add up; Curator's 4-byte layout")
+    func sharedCounter() async throws {
+        let server = try SharedServer.server
+        let path = TestSupport.basePath()
+        var clients: [ZooKeeperClient] = []
+        for _ in 0..<5 { clients.append(try await TestSupport.connect(server)) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for zk in clients {
+                group.addTask {
+                    let counter = SharedCounter(client: zk, path: path)
+                    for _ in 0..<10 { try await counter.increment() }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let counter = SharedCounter(client: clients[0], path: path)
+        #expect(try await counter.get().value == 50)
+        #expect(try await clients[0].getData(path).data == [0, 0, 0, 50])
+        let (_, version) = try await counter.get()
+        #expect(try await counter.trySet(7, expectedVersion: version - 1) == false)
+        #expect(try await counter.trySet(7, expectedVersion: version) == true)
+        #expect(try await counter.get().value == 7)
+        for zk in clients { await zk.close() }
+    }
+
     @Test("a leader whose client closes stops leading and the next candidate takes over")
     func leaderClientCloses() async throws {
         let server = try SharedServer.server
