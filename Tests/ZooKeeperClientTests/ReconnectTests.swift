@@ -115,6 +115,46 @@ struct ReconnectTests {
         await server.cleanup()
     }
 
+    @Test("ensemble of 3: stopping the member the client is on moves the session, its ephemeral and watches to another")
+    func ensembleFailover() async throws {
+        let servers = try await TestServer.startEnsemble(count: 3)
+        do {
+            let connect = servers.map(\.connectString).joined(separator: ",")
+            let zk = try await ZooKeeperClient.connect(connect, sessionTimeout: .seconds(20))
+            let states = await zk.connectionStates()
+            let base = TestSupport.basePath()
+            try await zk.create(base)
+            try await zk.create(base + "/eph", options: .ephemeral)
+            let (_, watch) = try await zk.getData(base, watch: true)
+            let session = await zk.sessionId
+            let host = try #require(await zk.currentHost)
+            let victim = try #require(servers.first { $0.port == host.port })
+            await victim.stop()
+            let seen = try await TestSupport.within(.seconds(60)) { () -> [ConnectionState] in
+                var out: [ConnectionState] = []
+                for await s in states {
+                    out.append(s)
+                    if s == .reconnected || s == .expired { break }
+                }
+                return out
+            }
+            #expect(seen == [.suspended, .reconnected])
+            #expect(await zk.sessionId == session)
+            #expect(await zk.currentHost?.port != victim.port)
+            #expect(try await zk.exists(base + "/eph")?.ephemeralOwner == session)
+            let survivor = try #require(servers.first { $0.port != victim.port })
+            let other = try await TestSupport.connect(survivor)
+            try await other.setData(base, data: [1])
+            #expect(try await TestSupport.within(.seconds(10)) { await watch.event() } == WatchEvent(type: .nodeDataChanged, path: base))
+            await other.close()
+            await zk.close()
+        } catch {
+            for s in servers { await s.cleanup() }
+            throw error
+        }
+        for s in servers { await s.cleanup() }
+    }
+
     @Test("connecting to a dead port fails within the connect timeout")
     func connectFailure() async throws {
         let port = try TestServer.freePort()

@@ -32,6 +32,9 @@ final class TestServer: @unchecked Sendable {
     let workdir: URL
     let dataDir: URL
     private(set) var port: Int
+    /// Ensemble members: `server.N=…` lines and this server's id (nil: standalone).
+    var ensembleConfig = ""
+    var myid: Int?
     private var process: Process?
     private let lock = NSLock()
 
@@ -46,8 +49,35 @@ final class TestServer: @unchecked Sendable {
         port = try Self.freePort()
     }
 
+    /// Starts `count` servers as one ensemble (each on its own client, peer and election port)
+    /// and waits until every one of them accepts sessions.
+    static func startEnsemble(count: Int) async throws -> [TestServer] {
+        let servers = try (0..<count).map { _ in try TestServer() }
+        var lines: [String] = []
+        for (i, _) in servers.enumerated() {
+            lines.append("server.\(i + 1)=127.0.0.1:\(try freePort()):\(try freePort())")
+        }
+        for (i, s) in servers.enumerated() {
+            s.myid = i + 1
+            s.ensembleConfig = lines.joined(separator: "\n") + "\n"
+        }
+        do {
+            for s in servers { try s.launch() }
+            for s in servers { try await s.waitReady() }
+        } catch {
+            for s in servers { await s.cleanup() }
+            throw error
+        }
+        return servers
+    }
+
     /// Starts the process and waits until a session handshake succeeds (bounded).
     func start() async throws {
+        try launch()
+        try await waitReady()
+    }
+
+    private func launch() throws {
         let cfg = """
             tickTime=500
             initLimit=10
@@ -61,8 +91,11 @@ final class TestServer: @unchecked Sendable {
             4lw.commands.whitelist=*
             extendedTypesEnabled=true
             admin.enableServer=false
-
+            \(ensembleConfig)
             """
+        if let myid {
+            try "\(myid)\n".write(to: dataDir.appendingPathComponent("myid"), atomically: true, encoding: .utf8)
+        }
         let cfgPath = workdir.appendingPathComponent("zoo.cfg")
         try cfg.write(to: cfgPath, atomically: true, encoding: .utf8)
         if !FileManager.default.fileExists(atPath: logPath.path) {
@@ -77,7 +110,8 @@ final class TestServer: @unchecked Sendable {
             p.arguments = ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                            "-Dzookeeper.extendedTypesEnabled=true",
                            "-cp", "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar",
-                           "org.apache.zookeeper.server.ZooKeeperServerMain", cfgPath.path]
+                           myid == nil ? "org.apache.zookeeper.server.ZooKeeperServerMain"
+                               : "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath.path]
         case .tusk:
             p.executableURL = URL(fileURLWithPath: Self.tuskBinary)
             p.arguments = [cfgPath.path]
@@ -88,7 +122,6 @@ final class TestServer: @unchecked Sendable {
         p.standardError = log
         try p.run()
         lock.withLock { process = p }
-        try await waitReady()
     }
 
     private func waitReady() async throws {
