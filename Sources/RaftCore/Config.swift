@@ -59,6 +59,9 @@ public struct RaftConfig: Sendable {
     /// Pipelining window per follower: appends in flight (count and bytes, 0 = unlimited).
     public var maxInflightMessages: Int = 256
     public var maxInflightBytes: UInt64 = 0
+    /// A leader refuses proposals once this many payload bytes are in its log but not
+    /// yet committed and applied (0 = unlimited). At least one proposal is always accepted.
+    public var maxUncommittedEntriesBytes: UInt64 = 0
     /// Snapshot bytes per InstallSnapshot chunk.
     public var maxSnapshotChunkBytes: Int = 1 << 20
     public var preVote: Bool = true

@@ -224,6 +224,10 @@ extension Raft {
     /// Appends proposed entries at the leader. Returns false if dropped.
     mutating func leaderPropose(_ ents: inout [Entry]) -> Bool {
         if progress[id] == nil || leadTransferee != noneNode { return false }
+        let size = ents.reduce(0) { $0 + UInt64($1.data.count) }
+        let limit = cfg.maxUncommittedEntriesBytes
+        if limit > 0 && uncommittedSize > 0 && uncommittedSize + size > limit { return false }
+        uncommittedSize += size
         for i in ents.indices where ents[i].type == .configuration {
             if !canChangeConfiguration {
                 ents[i] = Entry(term: 0, index: 0)  // keep the batch, drop the change

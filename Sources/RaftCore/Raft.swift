@@ -31,6 +31,8 @@ struct Raft {
     var randomizedElectionTimeout = 0
     /// Index of the empty entry this node appended when it became leader.
     var firstIndexOfTerm: UInt64 = 0
+    /// Leader only: payload bytes proposed in this term and not yet applied.
+    var uncommittedSize: UInt64 = 0
 
     /// Snapshot being sent to each peer, so chunks come from one consistent image.
     var outgoingSnapshots: [NodeID: Snapshot] = [:]
@@ -206,6 +208,7 @@ struct Raft {
         // An empty entry of the new term lets the leader commit (and learn the commit
         // index of) everything before it.
         firstIndexOfTerm = log.lastIndex() + 1
+        uncommittedSize = 0
         var empty = [Entry(term: term, index: 0)]
         appendEntries(&empty)
     }

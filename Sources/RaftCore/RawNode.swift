@@ -170,6 +170,10 @@ public struct RawNode {
         }
         if let last = rd.committedEntries.last {
             raft.log.appliedTo(last.index)
+            if raft.role == .leader && raft.uncommittedSize > 0 {
+                let applied = rd.committedEntries.reduce(0) { $0 + UInt64($1.data.count) }
+                raft.uncommittedSize -= min(applied, raft.uncommittedSize)
+            }
         }
     }
 

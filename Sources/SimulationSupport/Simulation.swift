@@ -55,8 +55,10 @@ struct FaultPlan {
     var isolateNewLeader: Double
     /// Chance that a node's clock skips a tick (timer drift between nodes).
     var tickSkip: Double
+    var maxUncommittedBytes: UInt64
 
     init(_ rng: inout SimRandom) {
+        maxUncommittedBytes = rng.chance(0.3) ? UInt64(rng.int(1...8) * 256) : 0
         tickSkip = rng.chance(0.5) ? Double(rng.int(0...30)) / 100 : 0
         isolateNewLeader = Double(rng.int(0...40)) / 100
         preVote = rng.chance(0.7)
@@ -127,6 +129,7 @@ public final class Simulation {
         c.maxSizePerMessage = plan.maxMessageBytes
         c.maxInflightMessages = plan.maxInflight
         c.preVote = plan.preVote
+        c.maxUncommittedEntriesBytes = plan.maxUncommittedBytes
         c.checkQuorum = plan.checkQuorum
         c.maxSnapshotChunkBytes = 96
         c.unsafeTestingFlags = options.unsafeTestingFlags

@@ -82,3 +82,30 @@ struct MoreRulesTests {
         }
     }
 }
+
+@Suite("Uncommitted size limit")
+struct UncommittedLimitTests {
+    @Test("a leader cut off from its quorum stops accepting proposals past maxUncommittedEntriesBytes")
+    func limitUncommitted() throws {
+        var c = TestCluster([1, 2, 3]) { $0.maxUncommittedEntriesBytes = 100 }
+        c.elect(1)
+        c.isolate(1)
+        var accepted = 0
+        for _ in 0..<10 {
+            do {
+                try c[1].propose([UInt8](repeating: 1, count: 30))
+                accepted += 1
+            } catch {
+                #expect(error == .proposalDropped)
+            }
+        }
+        #expect(accepted == 3)  // 30 + 30 + 30 <= 100 < 120
+        c.heal()
+        c.tickAll(3)
+        #expect(c.appliedData(1).count == 3)
+        // Applied: room again.
+        try c[1].propose([UInt8](repeating: 2, count: 30))
+        c.stabilize()
+        #expect(c.appliedData(2).count == 4)
+    }
+}
