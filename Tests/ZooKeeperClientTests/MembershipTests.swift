@@ -83,3 +83,33 @@ struct MembershipTests {
         await observer.close()
     }
 }
+
+@Suite("Node cache", .sharedServer)
+struct NodeCacheTests {
+    @Test("follows a node through create, changes and delete")
+    func follows() async throws {
+        let server = try SharedServer.server
+        let path = TestSupport.basePath()
+        let zk = try await TestSupport.connect(server)
+        let writer = try await TestSupport.connect(server)
+        let updates = NodeCache(client: zk, path: path).updates()
+        let seen = try await TestSupport.within(.seconds(20)) { () -> [String?] in
+            var out: [String?] = []
+            for await node in updates {
+                let value = node.map { String(decoding: $0.data, as: UTF8.self) }
+                out.append(value)
+                switch value {
+                case nil where out.count == 1: try await writer.create(path, data: Array("1".utf8))
+                case "1": try await writer.setData(path, data: Array("2".utf8))
+                case "2": try await writer.delete(path)
+                default: break
+                }
+                if out.count == 4 { break }
+            }
+            return out
+        }
+        #expect(seen == [nil, "1", "2", nil])
+        await writer.close()
+        await zk.close()
+    }
+}
