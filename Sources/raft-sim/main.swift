@@ -111,7 +111,10 @@ for i in 0..<seeds {
     if let v = r.violation {
         violations += 1
         print("raft-sim: VIOLATION with seed \(seed) (\(nodes) nodes, \(steps) steps): \(v)")
-        print("raft-sim: reproduce with: raft-sim --seeds 1 --first-seed \(seed) --nodes \(nodes) --steps \(steps)\(unsafe.isEmpty ? "" : " --unsafe ...")")
+        var flags = ""
+        if unsafe.contains(.commitPriorTermByCount) { flags += " --unsafe commit-prior-term" }
+        if unsafe.contains(.voteWithoutLogCheck) { flags += " --unsafe vote-without-log-check" }
+        print("raft-sim: reproduce with: raft-sim --seeds 1 --first-seed \(seed) --nodes \(nodes) --steps \(steps)\(flags)")
         // Same seed, same run: replay it with the trace on.
         opts.trace = true
         let traced = Simulation(seed: seed, options: opts).run()
