@@ -33,6 +33,9 @@ struct Raft {
     var firstIndexOfTerm: UInt64 = 0
     /// Leader only: payload bytes proposed in this term and not yet applied.
     var uncommittedSize: UInt64 = 0
+    /// Leader only: removed servers still replicated to until their removal (the
+    /// configuration entry at `until`) is committed; see `applyConfiguration`.
+    var leaving: [(id: NodeID, until: UInt64)] = []
 
     /// Snapshot being sent to each peer, so chunks come from one consistent image.
     var outgoingSnapshots: [NodeID: Snapshot] = [:]
@@ -128,9 +131,16 @@ struct Raft {
                 progress[peer]!.isLearner = learner
             }
         }
-        for peer in progress.keys.sorted() where !conf.contains(peer) {
-            progress[peer] = nil
-            outgoingSnapshots[peer] = nil
+        leaving.removeAll { conf.contains($0.id) }
+        for peer in progress.keys.sorted() where !conf.contains(peer) && !leaving.contains(where: { $0.id == peer }) {
+            if role == .leader && peer != id {
+                // Keep replicating to a removed server until its removal commits, so it
+                // learns it was removed (and stops campaigning).
+                leaving.append((peer, configHistory[configHistory.count - 1].index))
+            } else {
+                progress[peer] = nil
+                outgoingSnapshots[peer] = nil
+            }
         }
         if role == .leader {
             if leadTransferee != noneNode && !conf.isVoter(leadTransferee) { leadTransferee = noneNode }
@@ -161,7 +171,9 @@ struct Raft {
         votes = [:]
         readRequests = []
         outgoingSnapshots = [:]
+        leaving = []
         let lastIndex = log.lastIndex()
+        for peer in progress.keys.sorted() where !config.contains(peer) { progress[peer] = nil }
         for peer in progress.keys.sorted() {
             var pr = Progress(next: lastIndex + 1, maxInflight: cfg.maxInflightMessages,
                               maxInflightBytes: cfg.maxInflightBytes, isLearner: progress[peer]!.isLearner)
@@ -237,6 +249,7 @@ struct Raft {
             electionElapsed = 0
             if cfg.checkQuorum { step(Message(type: .checkQuorum, from: id)) }
             if role == .leader && leadTransferee != noneNode { leadTransferee = noneNode }
+            if role == .leader { dropLeavingPeers() }
         }
         guard role == .leader else { return }
         if heartbeatElapsed >= cfg.heartbeatTick {
@@ -264,6 +277,20 @@ struct Raft {
     /// Calls `body` for every other member, in id order (deterministic).
     mutating func forEachPeer(_ body: (inout Raft, NodeID) -> Void) {
         for peer in config.allMembers where peer != id { body(&self, peer) }
+        if !leaving.isEmpty {
+            for l in leaving { body(&self, l.id) }
+        }
+    }
+
+    /// Stops replicating to removed servers whose removal is committed (called once per
+    /// election timeout, which leaves them time to receive the commit).
+    mutating func dropLeavingPeers() {
+        let committed = log.committed
+        for l in leaving where l.until <= committed {
+            progress[l.id] = nil
+            outgoingSnapshots[l.id] = nil
+        }
+        leaving.removeAll { $0.until <= committed }
     }
 
     mutating func appendEntries(_ es: inout [Entry]) {

@@ -83,6 +83,11 @@ struct MembershipTests {
         try c[1].proposeConfChange(.remove(3))
         c.stabilize()
         #expect(c[1].configuration.voters == [1, 2])
+        // The leader kept replicating to node 3 until the removal committed, so it knows.
+        #expect(c[3].configuration.voters == [1, 2])
+        c.tickAll(30)
+        #expect(c.raft(1).progress[3] == nil)  // dropped after an election timeout
+        #expect(c[3].role == .follower)        // and node 3 never campaigns
         c.isolate(3)
         try c.propose(1, "two-voters")
         #expect(c.appliedData(2) == ["two-voters"])
