@@ -216,6 +216,34 @@ struct RecipesTests {
         for zk in clients { await zk.close() }
     }
 
+    @Test("read-write lock: readers share, a writer excludes everyone, a waiting writer blocks later readers")
+    func readWriteLock() async throws {
+        let server = try SharedServer.server
+        let path = TestSupport.basePath()
+        let a = try await TestSupport.connect(server)
+        let b = try await TestSupport.connect(server)
+        let c = try await TestSupport.connect(server)
+        let lockA = ReadWriteLock(client: a, path: path), lockB = ReadWriteLock(client: b, path: path)
+        let lockC = ReadWriteLock(client: c, path: path)
+        let r1 = try await lockA.acquire(.read)
+        let r2 = try await lockB.acquire(.read, timeout: .seconds(10))  // readers share
+        await #expect(throws: LockError.timedOut) { _ = try await lockC.acquire(.write, timeout: .milliseconds(300)) }
+        // A writer queued behind the readers; a reader arriving after it waits for it.
+        let writer = Task { try await lockC.acquire(.write, timeout: .seconds(20)) }
+        while try await c.getChildren(path).count < 3 { try await Task.sleep(for: .milliseconds(5)) }
+        await #expect(throws: LockError.timedOut) { _ = try await lockA.acquire(.read, timeout: .milliseconds(300)) }
+        try await r1.release()
+        try await r2.release()
+        let w = try await writer.value
+        #expect(w.fencingToken > r2.fencingToken)
+        let names = try await c.getChildren(path)
+        #expect(names.count == 1 && names[0].hasPrefix("_c_") && names[0].contains("-__WRIT__"))
+        try await w.release()
+        let r3 = try await lockB.acquire(.read, timeout: .seconds(10))
+        try await r3.release()
+        await a.close(); await b.close(); await c.close()
+    }
+
     @Test("a leader whose client closes stops leading and the next candidate takes over")
     func leaderClientCloses() async throws {
         let server = try SharedServer.server
