@@ -244,6 +244,82 @@ struct RecipesTests {
         await a.close(); await b.close(); await c.close()
     }
 
+    @Test("barrier holds waiters until removed; double barrier lets 3 members in together and out together")
+    func barriers() async throws {
+        let server = try SharedServer.server
+        let base = TestSupport.basePath()
+        var clients: [ZooKeeperClient] = []
+        for _ in 0..<3 { clients.append(try await TestSupport.connect(server)) }
+        let barrier = Barrier(client: clients[0], path: base + "-barrier")
+        try await barrier.set()
+        let waiter = Task { [c = clients[1]] in try await Barrier(client: c, path: base + "-barrier").wait() }
+        // The waiter is blocked on the node's existence (its exists watch is registered).
+        while (try? await clients[1].checkWatches(base + "-barrier", type: .data)) == nil {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        try await barrier.remove()
+        try await TestSupport.within(.seconds(10)) { try await waiter.value }
+
+        // Each member counts arrivals before enter(); after enter() all 3 must have arrived.
+        let arrivals = ExclusionMonitor()
+        let seenAfterEnter = try await withThrowingTaskGroup(of: Int.self) { group in
+            for (i, zk) in clients.enumerated() {
+                group.addTask {
+                    let db = DoubleBarrier(client: zk, path: base + "/double", memberCount: 3, memberId: "m\(i)")
+                    await arrivals.enter("m\(i)", token: Int64(i))
+                    try await db.enter()
+                    let count = await arrivals.tokens.count
+                    try await db.leave()
+                    return count
+                }
+            }
+            var out: [Int] = []
+            for try await c in group { out.append(c) }
+            return out
+        }
+        #expect(seenAfterEnter == [3, 3, 3])
+        #expect(try await clients[0].getChildren(base + "/double").isEmpty)
+        for zk in clients { await zk.close() }
+    }
+
+    @Test("queue: 3 producers × 10 items, 3 consumers; every item taken exactly once, FIFO per producer")
+    func queue() async throws {
+        let server = try SharedServer.server
+        let path = TestSupport.basePath() + "/queue"
+        var clients: [ZooKeeperClient] = []
+        for _ in 0..<6 { clients.append(try await TestSupport.connect(server)) }
+        let taken = try await withThrowingTaskGroup(of: [String].self) { group in
+            for p in 0..<3 {
+                group.addTask { [zk = clients[p]] in
+                    let q = DistributedQueue(client: zk, path: path)
+                    for i in 0..<10 { try await q.put(Array("p\(p)-\(i)".utf8)) }
+                    return []
+                }
+            }
+            for c in 3..<6 {
+                group.addTask { [zk = clients[c]] in
+                    let q = DistributedQueue(client: zk, path: path)
+                    var out: [String] = []
+                    for _ in 0..<10 { out.append(String(decoding: try await q.take(), as: UTF8.self)) }
+                    return out
+                }
+            }
+            var all: [[String]] = []
+            for try await items in group where !items.isEmpty { all.append(items) }
+            return all
+        }
+        let flat = taken.flatMap { $0 }
+        #expect(flat.count == 30)
+        #expect(Set(flat).count == 30)
+        for consumer in taken {
+            for p in 0..<3 {
+                let mine = consumer.filter { $0.hasPrefix("p\(p)-") }.map { Int($0.split(separator: "-")[1])! }
+                #expect(mine == mine.sorted())
+            }
+        }
+        for zk in clients { await zk.close() }
+    }
+
     @Test("a leader whose client closes stops leading and the next candidate takes over")
     func leaderClientCloses() async throws {
         let server = try SharedServer.server
