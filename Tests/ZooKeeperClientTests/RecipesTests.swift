@@ -320,6 +320,34 @@ struct RecipesTests {
         for zk in clients { await zk.close() }
     }
 
+    @Test("semaphore with 2 leases: 5 clients × 3 rounds never exceed 2 holders")
+    func semaphore() async throws {
+        let server = try SharedServer.server
+        let path = TestSupport.basePath()
+        let monitor = ExclusionMonitor()
+        var clients: [ZooKeeperClient] = []
+        for _ in 0..<5 { clients.append(try await TestSupport.connect(server)) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (i, zk) in clients.enumerated() {
+                group.addTask {
+                    let semaphore = DistributedSemaphore(client: zk, path: path, maxLeases: 2)
+                    for round in 0..<3 {
+                        let lease = try await semaphore.acquire(timeout: .seconds(60))
+                        await monitor.enter("c\(i)-\(round)", token: lease.fencingToken)
+                        _ = try await zk.sync(path)  // hold it across a server round trip
+                        await monitor.leave("c\(i)-\(round)")
+                        try await lease.release()
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(await monitor.maxConcurrent <= 2)
+        #expect(await monitor.tokens.count == 15)
+        #expect(try await clients[0].getChildren(path + "/leases").isEmpty)
+        for zk in clients { await zk.close() }
+    }
+
     @Test("a leader whose client closes stops leading and the next candidate takes over")
     func leaderClientCloses() async throws {
         let server = try SharedServer.server
