@@ -113,3 +113,49 @@ struct NodeCacheTests {
         await zk.close()
     }
 }
+
+@Suite("Tree cache", .sharedServer)
+struct TreeCacheTests {
+    @Test("mirrors a subtree: initial load, then adds, updates and recursive removes as events")
+    func mirrors() async throws {
+        let server = try SharedServer.server
+        let root = TestSupport.basePath()
+        let zk = try await TestSupport.connect(server)
+        let writer = try await TestSupport.connect(server)
+        try await writer.create(root, data: Array("r".utf8))
+        try await writer.create(root + "/a", data: Array("a".utf8))
+        let cache = TreeCache(client: zk, root: root)
+        let events = await cache.events()
+        try await cache.start()
+        #expect(Set(await cache.snapshot.keys) == [root, root + "/a"])
+        let seen = try await TestSupport.within(.seconds(20)) { () -> [TreeCacheEvent] in
+            var out: [TreeCacheEvent] = []
+            for await event in events {
+                out.append(event)
+                switch event {
+                case .initialized: try await writer.create(root + "/a/b", data: Array("b".utf8))
+                case .added(let p, _) where p == root + "/a/b": try await writer.setData(root + "/a/b", data: Array("b2".utf8))
+                case .updated(let p, _) where p == root + "/a/b":
+                    try await writer.delete(root + "/a/b")
+                    try await writer.delete(root + "/a")
+                case .removed(let p) where p == root + "/a": return out
+                default: break
+                }
+            }
+            return out
+        }
+        let shape = seen.map { e -> String in
+            switch e {
+            case .added(let p, let n): "added \(p.dropFirst(root.count)) \(String(decoding: n.data, as: UTF8.self))"
+            case .updated(let p, let n): "updated \(p.dropFirst(root.count)) \(String(decoding: n.data, as: UTF8.self))"
+            case .removed(let p): "removed \(p.dropFirst(root.count))"
+            case .initialized: "initialized"
+            }
+        }
+        #expect(shape == ["added  r", "added /a a", "initialized", "added /a/b b", "updated /a/b b2", "removed /a/b", "removed /a"])
+        #expect(Set(await cache.snapshot.keys) == [root])
+        await cache.close()
+        await writer.close()
+        await zk.close()
+    }
+}
