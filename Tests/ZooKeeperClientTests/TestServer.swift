@@ -72,9 +72,19 @@ final class TestServer: @unchecked Sendable {
     }
 
     /// Starts the process and waits until a session handshake succeeds (bounded).
+    /// A port picked by `freePort()` can be taken by someone else before the server binds it:
+    /// a first start retries on a fresh port when the process exits during startup.
     func start() async throws {
-        try launch()
-        try await waitReady()
+        for attempt in 0..<3 {
+            try launch()
+            do {
+                try await waitReady()
+                return
+            } catch TestServerError.exited(let log) where attempt < 2 && !started && myid == nil {
+                _ = log
+                port = try Self.freePort()
+            }
+        }
     }
 
     private func launch() throws {
@@ -124,6 +134,8 @@ final class TestServer: @unchecked Sendable {
         lock.withLock { process = p }
     }
 
+    private var started = false
+
     private func waitReady() async throws {
         let deadline = ContinuousClock.now + Self.startTimeout
         var lastError: (any Error)?
@@ -137,6 +149,7 @@ final class TestServer: @unchecked Sendable {
                     connectTimeout: .seconds(2))
                 let probe = try await ZooKeeperClient.connect(configuration: config)
                 await probe.close()
+                started = true
                 return
             } catch {
                 lastError = error
