@@ -60,7 +60,7 @@ struct FaultPlan {
     init(_ rng: inout SimRandom) {
         maxUncommittedBytes = rng.chance(0.3) ? UInt64(rng.int(1...8) * 256) : 0
         tickSkip = rng.chance(0.5) ? Double(rng.int(0...30)) / 100 : 0
-        isolateNewLeader = Double(rng.int(0...40)) / 100
+        isolateNewLeader = Double(rng.int(0...90)) / 100
         preVote = rng.chance(0.7)
         checkQuorum = rng.chance(0.7)
         // Often one entry per append (limit 1 byte): more, smaller messages, more interleavings.
