@@ -4,6 +4,7 @@ import Foundation
 func runInteractive(_ shell: Shell) async {
     let historyFile = (ProcessInfo.processInfo.environment["HOME"] ?? ".") + "/.zk_cli_history"
     let editor = LineEditor(historyFile: historyFile)
+    defer { editor.restore() }
     while true {
         let prompt = await shell.prompt()
         guard let line = await editor.readLine(prompt: prompt, completer: { text in await completions(text, shell: shell) }) else {

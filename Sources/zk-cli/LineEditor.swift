@@ -17,6 +17,7 @@ final class LineEditor: @unchecked Sendable {
         }
         let (stream, continuation) = AsyncStream<UInt8>.makeStream()
         input = stream
+        rawMode(true)
         // Blocking reads live on their own thread, never on the cooperative pool.
         let reader = Thread {
             var byte: UInt8 = 0
@@ -32,22 +33,25 @@ final class LineEditor: @unchecked Sendable {
         }
     }
 
+    /// Raw input for the whole session (not per line): type-ahead while a command runs stays
+    /// queued for the next line instead of being echoed by the tty or flushed by a mode switch.
     private func rawMode(_ on: Bool) {
         if on {
             tcgetattr(0, &saved)
             var t = saved
             t.c_lflag &= ~tcflag_t(ECHO | ICANON | ISIG | IEXTEN)
             t.c_iflag &= ~tcflag_t(IXON | ICRNL)
-            tcsetattr(0, TCSAFLUSH, &t)
+            tcsetattr(0, TCSADRAIN, &t)
         } else {
-            tcsetattr(0, TCSAFLUSH, &saved)
+            tcsetattr(0, TCSADRAIN, &saved)
         }
     }
 
+    /// Puts the terminal back as it was.
+    func restore() { rawMode(false) }
+
     /// Reads one line; nil at end of input (Ctrl-D on an empty line).
     func readLine(prompt: String, completer: @Sendable (String) async -> [String]) async -> String? {
-        rawMode(true)
-        defer { rawMode(false) }
         var buffer: [Character] = []
         var cursor = 0
         var historyIndex = history.count
