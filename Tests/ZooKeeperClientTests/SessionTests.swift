@@ -25,12 +25,8 @@ struct SessionTests {
         try await a.create(base)
         try await a.create(base + "/eph", options: .ephemeral)
         let (_, watch) = try await a.getData(base, watch: true)
-        // A second client takes the session over (the server drops A's connection), then closes it.
-        var config = ZooKeeperClient.Configuration(connectionString: try ConnectionString(server.connectString), sessionTimeout: .seconds(4))
-        config.resumeSession = (await a.sessionId, await a.sessionPassword)
-        let b = try await ZooKeeperClient.connect(configuration: config)
-        #expect(await b.sessionId == (await a.sessionId))
-        await b.close()
+        // Another connection takes the session over (the server drops A's connection), then closes it.
+        try await TestSupport.expireSession(of: a, on: server)
         let seen = try await TestSupport.within(.seconds(30)) { () -> [ConnectionState] in
             var out: [ConnectionState] = []
             for await s in states { out.append(s) }

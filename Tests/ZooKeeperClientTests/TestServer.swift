@@ -295,6 +295,32 @@ enum TestSupport {
         }
     }
 
+    /// Ends `victim`'s session from outside: another connection takes the session over (the
+    /// server drops the victim's connection), runs `whileTakenOver`, then closes the session.
+    /// The victim's reconnect can take the session back in between, leaving the close with
+    /// nothing to close; so repeat until resuming the session is refused as expired.
+    static func expireSession(
+        of victim: ZooKeeperClient, on server: TestServer,
+        whileTakenOver: @Sendable () async throws -> Void = {}
+    ) async throws {
+        let id = await victim.sessionId
+        let password = await victim.sessionPassword
+        for _ in 0..<20 {
+            var config = ZooKeeperClient.Configuration(
+                connectionString: try ConnectionString(server.connectString), sessionTimeout: .seconds(4))
+            config.resumeSession = (id, password)
+            let thief: ZooKeeperClient
+            do {
+                thief = try await ZooKeeperClient.connect(configuration: config)
+            } catch let error as ZooKeeperError where error.kind == .sessionExpired {
+                return
+            }
+            try await whileTakenOver()
+            await thief.close()
+        }
+        throw TimedOut(limit: .seconds(0))
+    }
+
     struct TimedOut: Error, CustomStringConvertible {
         var limit: Duration
         var description: String { "timed out after \(limit)" }
