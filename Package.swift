@@ -79,7 +79,7 @@ let package = Package(
         ),
 
         .testTarget(name: "ZooKeeperWireTests", dependencies: ["ZooKeeperWire"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "SimulationSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "SimulationSupport"], exclude: ["testdata"], swiftSettings: swiftSettings),
         .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"], swiftSettings: swiftSettings),
         .testTarget(name: "ZNodeStoreTests", dependencies: ["ZNodeStore"], swiftSettings: swiftSettings),
         .testTarget(name: "ZooKeeperServerTests", dependencies: ["ZooKeeperServer"], swiftSettings: swiftSettings),
