@@ -17,6 +17,10 @@ public final class DiskStorage: LogStorage {
         public var segmentBytes: Int = 64 << 20
         /// Snapshot files kept (the newest plus older ones for diagnosis).
         public var keepSnapshots: Int = 2
+        /// false = ZooKeeper's `forceSync=no`: WAL records are written (they survive a
+        /// process crash) but not fsynced (a power loss may lose the latest). Term and vote
+        /// are still written atomically and fsynced, so Raft's election safety holds.
+        public var fsyncWAL: Bool = true
         public init() {}
     }
 
@@ -128,8 +132,10 @@ public final class DiskStorage: LogStorage {
         }
         if !buffer.isEmpty {
             try flush()
-            try FileIO.fsyncFD(fd, walDir + "/" + segments[segments.count - 1].name)
-            walSyncs += 1
+            if options.fsyncWAL {
+                try FileIO.fsyncFD(fd, walDir + "/" + segments[segments.count - 1].name)
+                walSyncs += 1
+            }
         }
         if writeFile, let hs = pendingHardState {
             try FileIO.writeAtomically(directory + "/hardstate", dir: directory, HardStateFile.encode(hs))

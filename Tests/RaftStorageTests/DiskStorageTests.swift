@@ -257,3 +257,24 @@ struct DiskStorageTests {
         #expect(replayed == ["hello"])  // committed entries are re-applied from the log
     }
 }
+
+@Suite("forceSync=no")
+struct NoFsyncTests {
+    @Test("without WAL fsync, records are still written and recovered after a reopen")
+    func writtenNotSynced() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        var options = DiskStorage.Options()
+        options.fsyncWAL = false
+        do {
+            let s = try DiskStorage(directory: dir.path, options: options)
+            try s.append(entries(1...10, term: 2))
+            s.setHardState(HardState(term: 2, vote: 1, commit: 10))
+            try s.sync()
+            #expect(s.walSyncs == 0)
+        }
+        let s = try DiskStorage(directory: dir.path, options: options)
+        #expect(try s.lastIndex() == 10)
+        #expect(try s.initialState().0 == HardState(term: 2, vote: 1, commit: 10))
+    }
+}

@@ -123,7 +123,9 @@ public final class TuskServer: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let storage: DiskStorage
         do {
-            storage = try DiskStorage(directory: directory)
+            var options = DiskStorage.Options()
+            options.fsyncWAL = config.forceSync
+            storage = try DiskStorage(directory: directory, options: options)
         } catch {
             throw ConfigError(file: directory, "cannot open the Raft log: \(error)")
         }
@@ -133,7 +135,7 @@ public final class TuskServer: @unchecked Sendable {
             logger.warning("truncated a torn tail record in \(torn.file) at offset \(torn.offset) (\(torn.bytes) bytes): it was never acknowledged")
         }
         if !config.forceSync {
-            logger.warning("forceSync=no is not honoured yet: the Raft log is still fsynced before writes are acknowledged")
+            logger.warning("forceSync=no: log records are written but not fsynced; a power loss may lose acknowledged writes")
         }
         return storage
     }
