@@ -18,25 +18,3 @@ protocol TxnApplier: AnyObject {
     /// Replaces the whole state with a snapshot (installed from the leader or loaded at start).
     func restore(snapshot data: [UInt8]) throws
 }
-
-/// Standalone without replication: stamps the next zxid and applies at once, in memory.
-/// The Raft-backed log replaces this class; nothing else changes.
-final class ImmediateTxnLog: TxnLog {
-    unowned let applier: any TxnApplier
-    let clock: @Sendable () -> Int64
-    /// zxid = epoch << 32 | counter; standalone runs in epoch 0 like ZooKeeper's first epoch.
-    var epoch: Int64 = 0
-
-    init(applier: any TxnApplier, clock: @escaping @Sendable () -> Int64) {
-        self.applier = applier
-        self.clock = clock
-    }
-
-    func append(sessionId: Int64, cxid: Int32, kind: TxnKind, completion: @escaping (Txn, ApplyResult) -> Void) {
-        var next = applier.lastAppliedZxid + 1
-        if next >> 32 < epoch { next = epoch << 32 | 1 }
-        let txn = Txn(sessionId: sessionId, cxid: cxid, zxid: next, time: clock(), kind: kind)
-        let result = applier.applyCommitted(txn)
-        completion(txn, result)
-    }
-}
