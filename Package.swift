@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "SimulationSupport"], exclude: ["testdata"], swiftSettings: swiftSettings),
         .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"], swiftSettings: swiftSettings),
         .testTarget(name: "ZNodeStoreTests", dependencies: ["ZNodeStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ZooKeeperServerTests", dependencies: ["ZooKeeperServer"], swiftSettings: swiftSettings),
+        .testTarget(name: "ZooKeeperServerTests", dependencies: ["ZooKeeperServer", .product(name: "NIOEmbedded", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "ZooKeeperClientTests", dependencies: ["ZooKeeperClient", "ZooKeeperRecipes"], swiftSettings: swiftSettings),
     ]
 )
