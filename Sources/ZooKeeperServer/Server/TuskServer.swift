@@ -125,6 +125,9 @@ public final class TuskServer: @unchecked Sendable {
         do {
             var options = DiskStorage.Options()
             options.fsyncWAL = config.forceSync
+            // Tusk removes old snapshots as it writes new ones; autopurge.snapRetainCount
+            // says how many to keep (the WAL before the oldest kept snapshot is deleted too).
+            options.keepSnapshots = config.autopurgeSnapRetainCount
             storage = try DiskStorage(directory: directory, options: options)
         } catch {
             throw ConfigError(file: directory, "cannot open the Raft log: \(error)")
