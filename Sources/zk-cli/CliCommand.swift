@@ -92,9 +92,9 @@ enum CommandLineSplitter {
 /// Every command, in zkCli's help order.
 let allCommands: [any CliCommand] = [
     AddWatchCommand(), AddAuthCommand(), CloseCommand(), ConfigCommand(), ConnectCommand(), CreateCommand(), DeleteCommand(),
-    DeleteAllCommand(), GetCommand(), GetAclCommand(), GetAllChildrenNumberCommand(), GetEphemeralsCommand(), HelpCommand(),
-    HistoryCommand(), LsCommand(), PrintWatchesCommand(), QuitCommand(), RedoCommand(), RemoveWatchesCommand(),
-    SetCommand(), SetAclCommand(), StatCommand(), SyncCommand(), VersionCommand(), WhoAmICommand(),
+    DeleteAllCommand(), DelQuotaCommand(), GetCommand(), GetAclCommand(), GetAllChildrenNumberCommand(), GetEphemeralsCommand(), HelpCommand(),
+    HistoryCommand(), ListQuotaCommand(), LsCommand(), PrintWatchesCommand(), QuitCommand(), RedoCommand(), RemoveWatchesCommand(),
+    SetCommand(), SetAclCommand(), SetQuotaCommand(), StatCommand(), SyncCommand(), VersionCommand(), WhoAmICommand(),
 ]
 
 let commandsByName: [String: any CliCommand] = Dictionary(uniqueKeysWithValues: allCommands.map { ($0.name, $0) })

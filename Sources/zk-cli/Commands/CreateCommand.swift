@@ -1,7 +1,7 @@
 import ZooKeeperClient
 import ZooKeeperWire
 
-/// `create [-s] [-e] [-c] [-t ttl] path [data] [acl]`: prints `Created <path>`.
+/// `create [-s] [-e] [-c] [-t ttl] path [data] [acl]`: prints `Created <path>` (on stderr, as zkCli 3.8).
 struct CreateCommand: CliCommand {
     let name = "create"
     let usage = "create [-s] [-e] [-c] [-t ttl] path [data] [acl]"
@@ -40,6 +40,7 @@ struct CreateCommand: CliCommand {
         let zk = try await shell.requireClient()
         let data = args[2].map { Array($0.utf8) } ?? []
         let created = try await zk.create(args[1]!, data: data, options: CreateOptions(mode: mode, ttl: ttl, acl: acl))
-        Console.shared.out("Created \(created)")
+        // zkCli 3.8 prints this line on stderr (CreateCommand: err.println).
+        Console.shared.err("Created \(created)")
     }
 }
