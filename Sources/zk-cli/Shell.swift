@@ -36,7 +36,11 @@ actor Shell {
         let states = await zk.connectionStates()
         let (firstSeen, firstSeenContinuation) = AsyncStream<Void>.makeStream()
         stateTask = Task {
+            // Nothing to report about a session that never started (a failed connect).
+            var started = false
             for await state in states {
+                if state == .connected { started = true }
+                guard started else { continue }
                 self.printState(state)
                 firstSeenContinuation.yield()
             }

@@ -195,6 +195,16 @@ struct CLIComparisonTests {
         }
     }
 
+    @Test("one-shot against a dead port fails with status 1 within -timeout, without a WATCHER block")
+    func deadServer() async throws {
+        let port = try TestServer.freePort()
+        let r = try await ProcessRunner.run(ProcessRunner.zkCliBinary, ["-server", "127.0.0.1:\(port)", "-timeout", "1000", "ls", "/"],
+                                            limit: .seconds(20))
+        #expect(r.status == 1)
+        #expect(ProcessRunner.normalise(r.stdout).isEmpty)
+        #expect(r.stderr.hasPrefix("Unable to connect to 127.0.0.1:\(port)"))
+    }
+
     @Test("a script's exit status is its last command's, as zkCli's (quit keeps it)")
     func scriptStatus() async throws {
         let server = try SharedServer.server
