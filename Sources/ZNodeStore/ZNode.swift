@@ -55,8 +55,17 @@ final class ZNode {
             dataLength: Int32(truncatingIfNeeded: data.count), numChildren: n, pzxid: pzxid)
     }
 
+    /// `sortedChildNames`, kept until the children change (getChildren of a large node
+    /// would otherwise sort on every request). Every insert/remove of a child clears it.
+    var sortedChildCache: [String]?
+
     /// Children names sorted by bytes (deterministic; ZooKeeper returns hash order).
-    var sortedChildNames: [String] { children.keys.sorted().map(\.string) }
+    var sortedChildNames: [String] {
+        if let cached = sortedChildCache { return cached }
+        let names = children.keys.sorted().map(\.string)
+        sortedChildCache = names
+        return names
+    }
 }
 
 /// ZooKeeper's `EphemeralType`, decoded from the raw ephemeralOwner.
