@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import ZooKeeperClient
 
@@ -52,7 +55,18 @@ final class TmuxSession: @unchecked Sendable {
         try await waitFor(text, limit: limit) { $0.contains(text) }
     }
 
-    func kill() async { _ = try? await tmux(["kill-server"]) }
+    /// Foundation's `Process` starts children with most signals blocked, so a tmux server it
+    /// spawned ignores `kill-server`'s shutdown; kill the server and the pane by pid.
+    func kill() async {
+        let pids = (try? await tmux(["display-message", "-p", "-t", name, "#{pid} #{pane_pid}"]))?.stdout ?? ""
+        _ = try? await tmux(["kill-server"])
+        for pid in pids.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap({ Int32($0) }) where pid > 1 {
+            Glibc.kill(pid, SIGKILL)
+        }
+        // The server's socket file stays behind when it is killed.
+        let dir = ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp"
+        try? FileManager.default.removeItem(atPath: "\(dir)/tmux-\(getuid())/\(socket)")
+    }
 }
 
 @Suite("zk-cli interactive, in a terminal", .sharedServer)
