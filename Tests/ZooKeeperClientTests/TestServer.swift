@@ -82,6 +82,7 @@ final class TestServer: @unchecked Sendable {
                 return
             } catch TestServerError.exited(let log) where attempt < 2 && !started && myid == nil {
                 _ = log
+                await stop()
                 port = try Self.freePort()
             }
         }
