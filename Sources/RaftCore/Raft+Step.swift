@@ -31,6 +31,13 @@ extension Raft {
                 send(Message(type: .appendResponse, to: m.from))
             } else if m.type == .preVote {
                 send(Message(type: .preVoteResponse, to: m.from, term: term, reject: true))
+            } else if m.type == .vote {
+                // Tell a stale candidate our term (the paper's RequestVote reply carries
+                // currentTerm). Without it, a candidate that no higher-term node ever
+                // contacts — e.g. one outside that node's configuration after diverging
+                // uncommitted membership changes — can stay behind forever (raft-sim seed
+                // 2026112622330 livelocked that way with pre-vote off).
+                send(Message(type: .voteResponse, to: m.from, term: term, reject: true))
             }
             return
         }

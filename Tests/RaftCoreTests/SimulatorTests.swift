@@ -41,6 +41,15 @@ struct SimulatorTests {
 
     /// Proof that the checker can fail: a Raft that grants votes without the
     /// up-to-date check loses committed entries, and the simulator notices.
+    @Test("a stale candidate learns the higher term from a vote rejection (seed 2026112622330 livelocked before)")
+    func staleCandidateLearnsTerm() {
+        // Diverging uncommitted membership changes left node 1 campaigning in [1, 2] and
+        // node 3 in [1, 3] with pre-vote off; node 1 ignored node 3's lower-term votes and
+        // never contacted it, so no leader was ever elected again.
+        let r = Simulation(seed: 2026112622330, options: SimulationOptions(nodes: 3, steps: 1000)).run()
+        #expect(r.violation == nil, "\(r.violation ?? "")")
+    }
+
     @Test("the simulator finds the bug when votes skip the log up-to-date check")
     func findsVoteBug() {
         var opts = SimulationOptions(nodes: 3, steps: 1000)
