@@ -39,27 +39,13 @@ public actor DistributedLock {
                 case .gone:
                     throw LockError.nodeLost(node.path)
                 case .waiting(let watch):
-                    if let deadline {
-                        let got = try await waitWithDeadline(watch, deadline: deadline)
-                        if !got { throw LockError.timedOut }
-                    } else {
-                        _ = await watch.event()
-                    }
+                    try await watch.wait(until: deadline)
                 }
             }
         } catch {
             ourNode = nil
             try? await candidate.client.delete(node.path)
             throw error
-        }
-    }
-
-    private func waitWithDeadline(_ watch: Watch, deadline: ContinuousClock.Instant) async throws -> Bool {
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask { _ = await watch.event(); return true }
-            group.addTask { try await Task.sleep(until: deadline); return false }
-            defer { group.cancelAll() }
-            return try await group.next() ?? false
         }
     }
 

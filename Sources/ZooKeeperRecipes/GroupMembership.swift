@@ -59,7 +59,7 @@ public actor GroupMembership {
                         _ = await watch.event()
                         wake.yield()
                     }
-                } catch let error as ZooKeeperError where error.kind == .closed || error.kind == .sessionExpired || error.kind == .authFailed {
+                } catch let error as ZooKeeperError where error.endsWatching {
                     break
                 } catch {
                     // Connection loss: the reconnect wakes us.

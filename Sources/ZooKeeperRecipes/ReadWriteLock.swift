@@ -51,17 +51,7 @@ public struct ReadWriteLock: Sendable {
                 }
                 let (stat, watch) = try await client.exists(path + "/" + blocker, watch: true)
                 if stat == nil { continue }
-                if let deadline {
-                    let fired = try await withThrowingTaskGroup(of: Bool.self) { group in
-                        group.addTask { _ = await watch.event(); return true }
-                        group.addTask { try await Task.sleep(until: deadline); return false }
-                        defer { group.cancelAll() }
-                        return try await group.next() ?? false
-                    }
-                    if !fired { throw LockError.timedOut }
-                } else {
-                    _ = await watch.event()
-                }
+                try await watch.wait(until: deadline)
             }
         } catch {
             try? await client.delete(node.path)

@@ -42,17 +42,7 @@ public struct DistributedSemaphore: Sendable {
             while true {
                 let (children, watch) = try await client.getChildren(leasesPath, watch: true)
                 if children.count <= maxLeases { break }
-                if let deadline {
-                    let fired = try await withThrowingTaskGroup(of: Bool.self) { group in
-                        group.addTask { _ = await watch.event(); return true }
-                        group.addTask { try await Task.sleep(until: deadline); return false }
-                        defer { group.cancelAll() }
-                        return try await group.next() ?? false
-                    }
-                    if !fired { throw LockError.timedOut }
-                } else {
-                    _ = await watch.event()
-                }
+                try await watch.wait(until: deadline)
             }
             try await mutex.release()
             return Lease(nodePath: node.path, fencingToken: node.czxid, client: client)

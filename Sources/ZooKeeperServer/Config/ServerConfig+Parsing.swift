@@ -9,8 +9,7 @@ extension ServerConfig {
         "quorumListenOnAllIPs", "cnxTimeout", "electionPortBindRetry", "sslQuorum", "portUnification",
         "client.", "zookeeper.", "multiAddress.", "quorum.", "skipACL", "connectToLearnerMasterLimit",
         "dynamicConfigFile", "group.", "weight.", "clientCnxnSocket", "jvm.", "audit.", "fips-mode",
-        "snapSizeLimitInKb", "txnLogSizeLimitInKb", "commitLogCount", "maxCnxns", "globalOutstandingLimit",
-        "initLimit", "syncLimit", "standaloneEnabled",
+        "snapSizeLimitInKb", "txnLogSizeLimitInKb", "commitLogCount", "maxCnxns",
     ]
 
     /// Parses a zoo.cfg file, then applies Java-style system properties (`-Dname=value`),

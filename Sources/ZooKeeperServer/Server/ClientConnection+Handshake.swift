@@ -34,7 +34,7 @@ extension ClientConnection {
                     close(reason: "session not created")
                     return
                 }
-                finishConnect(sessionId: sid, timeout: timeout, valid: true, readOnlyFlag: request.hasReadOnlyFlag)
+                finishConnect(sessionId: sid, timeout: timeout, valid: true)
             }
         } else {
             let sid = request.sessionId
@@ -43,11 +43,11 @@ extension ClientConnection {
                 logger.info("Invalid session 0x\(String(sid, radix: 16)) for client \(remoteDescription), probably expired")
             }
             setPhase(.connecting(pending: []))
-            finishConnect(sessionId: sid, timeout: timeout, valid: valid, readOnlyFlag: request.hasReadOnlyFlag)
+            finishConnect(sessionId: sid, timeout: timeout, valid: valid)
         }
     }
 
-    private func finishConnect(sessionId sid: Int64, timeout: Int32, valid: Bool, readOnlyFlag: Bool) {
+    private func finishConnect(sessionId sid: Int64, timeout: Int32, valid: Bool) {
         guard let context = channelContext, case .connecting(let pending) = phase else { return }
         let response = valid
             ? ConnectResponse(timeOut: timeout, sessionId: sid, passwd: state.password(for: sid))

@@ -31,6 +31,8 @@ public final class TuskServer: @unchecked Sendable {
         let state = self.state
         let logger = self.logger
         let ensemble = config.servers.count > 1
+        // This server's own `server.N` line (ensembles only).
+        let me = ensemble ? self.config.servers.first(where: { $0.id == self.config.serverId }) : nil
         let nodeId = UInt64(ensemble ? config.serverId : config.sessionIdServerByte)
         let voters = ensemble ? config.servers.filter { $0.role == .participant }.map { UInt64($0.id) } : [nodeId]
         let learners = ensemble ? config.servers.filter { $0.role == .observer }.map { UInt64($0.id) } : []
@@ -71,7 +73,7 @@ public final class TuskServer: @unchecked Sendable {
                 state.transport = transport
             }
         }.wait()
-        if let transport = state.transport, let me = config.servers.first(where: { $0.id == config.serverId }) {
+        if let transport = state.transport, let me {
             let address = try transport.listen(host: me.host, port: me.peerPort)
             logger.info("server \(nodeId) listening for peers on \(address) (the election port \(me.electionPort) is not used: Raft elections travel on the peer port)")
         }
@@ -97,7 +99,6 @@ public final class TuskServer: @unchecked Sendable {
         if config.clientPortListenBacklog > 0 {
             bootstrap = bootstrap.serverChannelOption(.backlog, value: Int32(config.clientPortListenBacklog))
         }
-        let me = config.servers.first(where: { $0.id == config.serverId && config.servers.count > 1 })
         let channel = try bootstrap.bind(host: me?.clientAddress ?? config.clientPortAddress, port: me?.clientPort ?? config.clientPort).wait()
         self.channel = channel
         let address = channel.localAddress!
