@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "raft-sim", targets: ["raft-sim"]),
         .executable(name: "zk-cli", targets: ["zk-cli"]),
         .executable(name: "zk-bench", targets: ["zk-bench"]),
+        .executable(name: "tusk-microbench", targets: ["tusk-microbench"]),
         .library(name: "ZooKeeperClient", targets: ["ZooKeeperClient"]),
         .library(name: "ZooKeeperRecipes", targets: ["ZooKeeperRecipes"]),
         .library(name: "ZooKeeperWire", targets: ["ZooKeeperWire"]),
@@ -77,6 +78,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Timings of the hot pure parts (jute, tree, snapshots); run by scripts/microbench.
+        .executableTarget(name: "tusk-microbench", dependencies: ["ZooKeeperWire", "ZNodeStore"], swiftSettings: swiftSettings),
 
         .testTarget(name: "ZooKeeperWireTests", dependencies: ["ZooKeeperWire"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "SimulationSupport"], exclude: ["testdata"], swiftSettings: swiftSettings),

@@ -56,7 +56,7 @@ extension ClientConnection {
         let i = slots.index(slots.startIndex, offsetBy: index)
         slots[i].state = .ready(h, r)
         drainSlots()
-        if !inChannelRead { flushIfNeeded() }
+        flushSoon()
     }
 
     func drainSlots() {

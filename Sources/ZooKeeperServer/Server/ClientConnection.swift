@@ -134,6 +134,15 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
         context.flush()
     }
 
+    /// Replies and events produced outside `channelRead` (commits applied by Raft, watch
+    /// events of other sessions' writes) are flushed once per event-loop pass, so that the
+    /// replies of one committed batch leave in one `writev` per connection, not one
+    /// syscall per reply.
+    func flushSoon() {
+        guard needsFlush, !inChannelRead else { return }
+        state.scheduleFlush(self)
+    }
+
     /// Sends a watch event now (before any reply that observes the change).
     func sendNotification(_ event: WatcherEvent, zxid: Int64) {
         guard let context, case .established = phase else { return }
@@ -143,7 +152,7 @@ final class ClientConnection: ChannelInboundHandler, @unchecked Sendable {
         packetsSent += 1
         context.write(wrapOutboundOut(b), promise: nil)
         needsFlush = true
-        if !inChannelRead { flushIfNeeded() }
+        flushSoon()
     }
 
     func close(reason: String) {

@@ -233,6 +233,24 @@ final class ServerState: TxnApplier, @unchecked Sendable {
         }
     }
 
+    // MARK: batched flushes
+
+    private var connectionsToFlush: [ClientConnection] = []
+
+    /// Flushes `c` at the end of this event-loop pass (see `ClientConnection.flushSoon`).
+    func scheduleFlush(_ c: ClientConnection) {
+        if connectionsToFlush.isEmpty {
+            eventLoop.execute { [unowned self] in self.flushScheduled() }
+        }
+        connectionsToFlush.append(c)
+    }
+
+    private func flushScheduled() {
+        let batch = connectionsToFlush
+        connectionsToFlush = []
+        for c in batch { c.flushIfNeeded() }
+    }
+
     func dispatchNotifications() {
         let notes = store.drainNotifications()
         guard !notes.isEmpty else { return }
