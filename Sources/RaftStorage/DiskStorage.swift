@@ -146,6 +146,44 @@ public final class DiskStorage: LogStorage {
         if currentSize >= options.segmentBytes { try rotate() }
     }
 
+    /// `sync()` split for a caller that overlaps the fsync with other work (group commit
+    /// with pipelining): writes everything buffered (and a changed hard state, durably) now,
+    /// and returns the WAL fsync still to do — on any thread — or nil when nothing is left
+    /// (no fsync configured, nothing written, or a segment rotation, which syncs at once).
+    /// Until the returned fsync has run, what was written since the last sync is not durable.
+    public func syncBegin() throws(DiskStorageError) -> PendingWALSync? {
+        guard options.fsyncWAL, currentSize + buffer.count < options.segmentBytes else {
+            try sync()
+            return nil
+        }
+        var writeFile = false
+        if let hs = pendingHardState {
+            if hs.term != persistedHardState.term || hs.vote != persistedHardState.vote {
+                writeFile = true
+            } else if hs.commit > lastCommitRecord {
+                WALRecord.commit(hs.commit).frame(into: &buffer)
+                lastCommitRecord = hs.commit
+            }
+        }
+        var pending: PendingWALSync?
+        if !buffer.isEmpty {
+            try flush()
+            let path = walDir + "/" + segments[segments.count - 1].name
+            // A duplicate descriptor: a later rotation may close `fd` while this fsync runs.
+            let copy = dup(fd)
+            if copy < 0 { throw FileIO.error("dup", path) }
+            pending = PendingWALSync(fd: copy, path: path)
+            walSyncs += 1
+        }
+        if writeFile, let hs = pendingHardState {
+            try FileIO.writeAtomically(directory + "/hardstate", dir: directory, HardStateFile.encode(hs))
+            persistedHardState = hs
+            lastCommitRecord = max(lastCommitRecord, hs.commit)
+        }
+        pendingHardState = nil
+        return pending
+    }
+
     func flush() throws(DiskStorageError) {
         if buffer.isEmpty { return }
         try FileIO.writeAll(fd, buffer, segments[segments.count - 1].name)
@@ -219,5 +257,16 @@ public final class DiskStorage: LogStorage {
         try FileIO.fsyncDir(walDir)
         currentSize = header.count
         segments.append(Segment(seq: seq, firstIndex: first, name: name, maxIndex: 0))
+    }
+}
+
+/// A WAL fsync handed out by `DiskStorage.syncBegin()`: run it exactly once, on any thread.
+public struct PendingWALSync: Sendable {
+    let fd: Int32
+    let path: String
+
+    public func run() throws(DiskStorageError) {
+        defer { close(fd) }
+        try FileIO.fsyncFD(fd, path)
     }
 }

@@ -10,6 +10,15 @@ extension DiskStorage: RaftLogStore {
         if sync { try self.sync() }
     }
 
+    func persistDeferringSync(entries: [Entry], hardState: HardState?, snapshot: Snapshot?, sync: Bool) throws
+        -> (@Sendable () throws -> Void)? {
+        if let snapshot { try applySnapshot(snapshot) }
+        if !entries.isEmpty { try append(entries) }
+        if let hardState { setHardState(hardState) }
+        guard sync, let pending = try syncBegin() else { return nil }
+        return { try pending.run() }
+    }
+
     func compactLog(upTo index: UInt64) throws {
         try compact(upTo: index)
     }

@@ -5,10 +5,22 @@ import RaftCore
 /// (group commit: one sync covers everything saved since the last).
 protocol RaftLogStore: LogStorage {
     func persist(entries: [Entry], hardState: HardState?, snapshot: Snapshot?, sync: Bool) throws
+    /// Like `persist`, but may leave the final fsync to the caller, who runs the returned
+    /// closure (on any thread) before relying on durability. Nil: everything is done.
+    func persistDeferringSync(entries: [Entry], hardState: HardState?, snapshot: Snapshot?, sync: Bool) throws
+        -> (@Sendable () throws -> Void)?
     /// Drops entries up to `index`, which a saved snapshot covers.
     func compactLog(upTo index: UInt64) throws
     /// Records the application's state at `index` (already applied) as the latest snapshot.
     func recordSnapshot(index: UInt64, configuration: Configuration, data: [UInt8]) throws
+}
+
+extension RaftLogStore {
+    func persistDeferringSync(entries: [Entry], hardState: HardState?, snapshot: Snapshot?, sync: Bool) throws
+        -> (@Sendable () throws -> Void)? {
+        try persist(entries: entries, hardState: hardState, snapshot: snapshot, sync: sync)
+        return nil
+    }
 }
 
 /// An in-memory log (tests, and `forceSync=no` experiments). Loses everything on restart.

@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import NIOCore
 import RaftCore
@@ -118,8 +119,15 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         }
         waiting[proposal] = completion
         proposedAt[proposal] = clock()
+        if node.role == .leader {
+            // The entry is ours at (term, lastIndex): apply it without decoding it again.
+            proposedHere[node.lastIndex] = (node.term, logged)
+        }
         scheduleReady()
     }
+
+    /// Txns this leader proposed, by log index, until applied (or dropped at a leader change).
+    private var proposedHere: [UInt64: (term: UInt64, txn: LoggedTxn)] = [:]
 
     /// Runs `done` once this node has applied everything committed at the time of the call
     /// (Raft ReadIndex): a read after it is linearizable.
@@ -140,6 +148,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
     /// CONNECTIONLOSS now (the outcome is unknown, as ZooKeeper's clients expect) rather
     /// than hold the session's later requests behind it.
     private func failPendingProposals(reason: String) {
+        proposedHere = [:]
         guard !waiting.isEmpty else { return }
         let all = waiting.keys.sorted()
         logger.info("\(reason): answering \(all.count) pending writes CONNECTIONLOSS")
@@ -178,9 +187,15 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         }
     }
 
-    /// persist → send → apply → advance, until Raft has nothing more to do.
+    /// A WAL fsync is running off the event loop; Ready processing resumes when it is done.
+    /// Meanwhile the loop keeps reading requests and proposing them, so the next Ready
+    /// carries everything that arrived during the fsync (group commit, pipelined).
+    private var syncInFlight = false
+    private static let fsyncQueue = DispatchQueue(label: "tusk.wal-fsync")
+
+    /// persist → (fsync) → send → apply → advance, until Raft has nothing more to do.
     func processReady() {
-        while node.hasReady() {
+        while !syncInFlight, node.hasReady() {
             let rd = node.ready()
             if let ss = rd.softState {
                 if ss.leader != knownLeader {
@@ -189,8 +204,9 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
                 }
                 onRoleChange(ss.role, ss.leader)
             }
+            let pendingSync: (@Sendable () throws -> Void)?
             do {
-                try store.persist(entries: rd.entries, hardState: rd.hardState, snapshot: rd.snapshot, sync: rd.mustSync)
+                pendingSync = try store.persistDeferringSync(entries: rd.entries, hardState: rd.hardState, snapshot: rd.snapshot, sync: rd.mustSync)
                 if let snap = rd.snapshot {
                     // A snapshot from the leader replaces the whole state.
                     logger.info("installing snapshot at index \(snap.metadata.index) (\(snap.data.count) bytes) from the leader")
@@ -199,24 +215,48 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
                     snapshotIndex = snap.metadata.index
                 }
             } catch {
-                // The log cannot be trusted any more: stop rather than answer from memory.
-                logger.critical("cannot persist the Raft log: \(error); stopping")
-                fatalError("cannot persist the Raft log: \(error)")
+                persistFailed(error)
             }
-            if !rd.messages.isEmpty { send(rd.messages) }
-            for entry in rd.committedEntries {
-                apply(entry)
+            if let pendingSync {
+                syncInFlight = true
+                let loop = eventLoop
+                Self.fsyncQueue.async {
+                    let failure: (any Error)?
+                    do { try pendingSync(); failure = nil } catch { failure = error }
+                    loop.execute { [self] in
+                        if let failure { persistFailed(failure) }
+                        syncInFlight = false
+                        finishReady(rd)
+                        processReady()
+                    }
+                }
+                return
             }
-            for rs in rd.readStates {
-                var id: UInt64 = 0
-                for (i, byte) in rs.context.prefix(8).enumerated() { id |= UInt64(byte) << (8 * UInt64(i)) }
-                if let waiter = readWaiters.removeValue(forKey: id) { readsAtIndex.append((rs.index, waiter)) }
-            }
-            node.advance(rd)
-            releaseReads()
-            if appliedIndex >= snapshotIndex + snapCount {
-                takeSnapshot()
-            }
+            finishReady(rd)
+        }
+    }
+
+    private func persistFailed(_ error: any Error) -> Never {
+        // The log cannot be trusted any more: stop rather than answer from memory.
+        logger.critical("cannot persist the Raft log: \(error); stopping")
+        fatalError("cannot persist the Raft log: \(error)")
+    }
+
+    /// The part of a Ready that needs its entries durable first.
+    private func finishReady(_ rd: Ready) {
+        if !rd.messages.isEmpty { send(rd.messages) }
+        for entry in rd.committedEntries {
+            apply(entry)
+        }
+        for rs in rd.readStates {
+            var id: UInt64 = 0
+            for (i, byte) in rs.context.prefix(8).enumerated() { id |= UInt64(byte) << (8 * UInt64(i)) }
+            if let waiter = readWaiters.removeValue(forKey: id) { readsAtIndex.append((rs.index, waiter)) }
+        }
+        node.advance(rd)
+        releaseReads()
+        if appliedIndex >= snapshotIndex + snapCount {
+            takeSnapshot()
         }
     }
 
@@ -251,11 +291,15 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         defer { appliedIndex = entry.index }
         guard entry.type == .normal, !entry.data.isEmpty else { return }
         let logged: LoggedTxn
-        do {
-            logged = try TxnCodec.decode(entry.data)
-        } catch {
-            logger.critical("undecodable log entry at index \(entry.index): \(error); stopping")
-            fatalError("undecodable log entry at index \(entry.index): \(error)")
+        if let mine = proposedHere.removeValue(forKey: entry.index), mine.term == entry.term {
+            logged = mine.txn
+        } else {
+            do {
+                logged = try TxnCodec.decode(entry.data)
+            } catch {
+                logger.critical("undecodable log entry at index \(entry.index): \(error); stopping")
+                fatalError("undecodable log entry at index \(entry.index): \(error)")
+            }
         }
         let txn = logged.txn(zxid: TxnCodec.zxid(term: entry.term, index: entry.index))
         let result = applier.applyCommitted(txn)

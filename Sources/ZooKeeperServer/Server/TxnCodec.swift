@@ -32,7 +32,7 @@ enum TxnCodec {
     static let version: UInt8 = 1
 
     static func encode(_ t: LoggedTxn) -> [UInt8] {
-        var b = ByteBuffer()
+        var b = allocator.buffer(capacity: estimatedSize(t))
         b.writeInteger(version)
         b.writeJuteInt(t.origin)
         b.writeInteger(t.proposal)
@@ -53,6 +53,23 @@ enum TxnCodec {
             b.writeJuteVector(auth.ids) { $1.write(jute: &$0) }
         }
         return Array(b.readableBytesView)
+    }
+
+    private static let allocator = ByteBufferAllocator()
+
+    /// Enough for the common records at once (the buffer grows for the rest).
+    private static func estimatedSize(_ t: LoggedTxn) -> Int {
+        guard case .request(let request, let auth) = t.kind else { return 48 }
+        var n = 96 + auth.ids.reduce(0) { $0 + 8 + $1.scheme.utf8.count + $1.id.utf8.count }
+        switch request {
+        case .create(let r), .create2(let r), .createContainer(let r), .createTTL(let r):
+            n += r.path.utf8.count + r.data.count + 32 * r.acl.count
+        case .setData(let r):
+            n += r.path.utf8.count + r.data.count
+        default:
+            n += 160
+        }
+        return n
     }
 
     static func decode(_ bytes: [UInt8]) throws -> LoggedTxn {
