@@ -84,6 +84,14 @@ let package = Package(
         // Timings of the hot pure parts (jute, tree, snapshots); run by scripts/microbench.
         .executableTarget(name: "tusk-microbench", dependencies: ["ZooKeeperWire", "ZNodeStore"], swiftSettings: swiftSettings),
 
+        // Runnable examples (README "Examples"): one executable each, sharing argument parsing,
+        // line output and signal handling; recipes and the client only.
+        .target(name: "ExampleSupport", dependencies: ["ZooKeeperClient"], path: "Sources/Examples/ExampleSupport", swiftSettings: swiftSettings),
+        .executableTarget(name: "leader-election", dependencies: ["ExampleSupport", "ZooKeeperRecipes"], path: "Sources/Examples/leader-election", swiftSettings: swiftSettings),
+        .executableTarget(name: "distributed-lock", dependencies: ["ExampleSupport", "ZooKeeperRecipes"], path: "Sources/Examples/distributed-lock", swiftSettings: swiftSettings),
+        .executableTarget(name: "sharding", dependencies: ["ExampleSupport", "ZooKeeperRecipes"], path: "Sources/Examples/sharding", swiftSettings: swiftSettings),
+        .executableTarget(name: "config-flags", dependencies: ["ExampleSupport", "ZooKeeperClient", "ZooKeeperWire"], path: "Sources/Examples/config-flags", swiftSettings: swiftSettings),
+
         .testTarget(name: "ZooKeeperWireTests", dependencies: ["ZooKeeperWire"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "SimulationSupport"], exclude: ["testdata"], swiftSettings: swiftSettings),
         .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"], swiftSettings: swiftSettings),
