@@ -9,6 +9,7 @@ import signal
 import time
 
 import pytest
+from kazoo.exceptions import NoNodeError
 
 from .examples import ExampleProcess, run_example
 
@@ -29,17 +30,30 @@ def procs():
         p.kill()
 
 
+def children(zk, path):
+    """Children of a recipe's container parent (reaped by the server once empty)."""
+    try:
+        return zk.get_children(path)
+    except NoNodeError:
+        return []
+
+
+def wait_children(zk, path, n, timeout=15):
+    deadline = time.monotonic() + timeout
+    while len(children(zk, path)) != n:
+        assert time.monotonic() < deadline, (path, n, children(zk, path))
+        time.sleep(0.05)
+
+
 def test_leader_election_one_leader_and_clean_handover(server, base, procs, zk):
     path = base + "/election"
     common = ["--server", server.hosts, "--path", path, "--session-timeout-ms", SESSION_MS]
     w1 = procs("leader-election", common + ["--name", "worker-1"], "worker-1")
     w1.wait_line("worker-1 is now the leader", 15)
     w2 = procs("leader-election", common + ["--name", "worker-2"], "worker-2")
+    wait_children(zk, path, 2)
     w3 = procs("leader-election", common + ["--name", "worker-3"], "worker-3")
-    deadline = time.monotonic() + 15
-    while len(zk.get_children(path)) < 3:
-        assert time.monotonic() < deadline, zk.get_children(path)
-        time.sleep(0.05)
+    wait_children(zk, path, 3)
     # Curator's LeaderLatch layout: _c_<uuid>-latch-<seq>, data = the participant id.
     names = sorted(zk.get_children(path), key=lambda n: n[-10:])
     assert all(n.startswith("_c_") and "-latch-" in n for n in names), names
@@ -59,7 +73,7 @@ def test_leader_election_one_leader_and_clean_handover(server, base, procs, zk):
     assert t - stop_at < 3.0
     token2 = int(w2.wait_for(lambda l: l.startswith("worker-2 fencing token "), 5)[2].split()[-1])
     assert token2 > token1
-    assert len(zk.get_children(path)) == 2
+    assert len(children(zk, path)) == 2
     assert "worker-3 is now the leader" not in w3.text()
 
     w3.signal(signal.SIGINT)
@@ -70,7 +84,7 @@ def test_leader_election_one_leader_and_clean_handover(server, base, procs, zk):
     assert w2.wait_exit(10) == 0
     w2.finish_output()
     assert w2.text()[-1] == "worker-2 is no longer the leader"
-    assert zk.get_children(path) == []
+    assert children(zk, path) == []
 
 
 def test_leader_election_usage_errors():
@@ -93,25 +107,29 @@ def test_distributed_lock_mutual_exclusion_and_fencing(server, base, procs, tmp_
         assert w.wait_exit(60) == 0, w.stderr
         w.finish_output()
     assert counter.read_text().strip() == "9"  # 3 workers x 3 read-modify-writes, none lost
-    grants = []  # (acquired at, released at, token, worker)
+    # Clock-free ordering: each grant did one read-modify-write of the counter, so the
+    # value it read orders the grants; the fencing tokens must grow in that order.
+    grants = []  # (counter value read, token, worker)
     for i, w in enumerate(workers):
-        acquired = None
-        for t, line in w.lines:
+        token = None
+        for line in w.text():
             if line.startswith("w%d acquired %s fencing token " % (i, path)):
-                acquired = (t, int(line.split()[-1]))
-            elif line == "w%d released %s" % (i, path):
-                grants.append((acquired[0], t, acquired[1], i))
-                acquired = None
+                assert token is None
+                token = int(line.split()[-1])
             elif line.startswith("w%d working with fencing token " % i):
-                assert acquired is not None and ("token %d," % acquired[1]) in line
+                assert token is not None and ("token %d," % token) in line
                 assert "-lock-" in line and "_c_" in line
-        assert acquired is None
-    assert len(grants) == 9
+            elif line.startswith("w%d counter " % i):
+                before, after = line.split()[-3::2]
+                assert int(after) == int(before) + 1
+                grants.append((int(before), token, i))
+            elif line == "w%d released %s" % (i, path):
+                token = None
+        assert token is None
     grants.sort()
-    for a, b in zip(grants, grants[1:]):
-        assert a[1] <= b[0], ("overlapping holds", a, b)
-        assert a[2] < b[2], ("fencing token did not grow", a, b)
-    assert zk.get_children(path) == []
+    assert [g[0] for g in grants] == list(range(9)), grants
+    assert all(a[1] < b[1] for a, b in zip(grants, grants[1:])), grants
+    assert children(zk, path) == []
 
 
 def test_distributed_lock_timeout_and_sigterm_while_holding(server, base, procs, zk):
@@ -123,12 +141,12 @@ def test_distributed_lock_timeout_and_sigterm_while_holding(server, base, procs,
     assert code == 1
     assert out.splitlines() == ["late waiting for %s" % path, "late timed out waiting for %s" % path]
     # The timed-out waiter removed its node; the holder still holds.
-    assert len(zk.get_children(path)) == 1
+    assert len(children(zk, path)) == 1
     holder.signal(signal.SIGTERM)
     assert holder.wait_exit(10) == 0
     holder.finish_output()
     assert holder.text()[-1] == "holder released %s" % path
-    assert zk.get_children(path) == []
+    assert children(zk, path) == []
 
 
 def ring_blocks(proc):

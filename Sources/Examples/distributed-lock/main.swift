@@ -12,7 +12,8 @@ let usage = """
     fencing token every --work-interval-ms, then releases it. With --counter-file, the "work"
     is a read-modify-write of the number in FILE spread over the hold: two holders at once
     would lose an update. Lines: "NAME waiting for PATH", "NAME acquired PATH fencing token T",
-    "NAME working with fencing token T, lock nodes: a,b", "NAME released PATH".
+    "NAME working with fencing token T, lock nodes: a,b", "NAME releasing PATH" (the work is
+    over), "NAME released PATH" (the node is deleted).
     Exit 0 when done, 1 on --timeout, 0 after releasing on Ctrl-C / SIGTERM.
     """
 let args = ExampleArguments(
@@ -80,6 +81,7 @@ func run() async -> Int32 {
             } catch {
                 Output.error("\(name): work failed: \(error)")
             }
+            Output.line("\(name) releasing \(lockPath)")
             try await lock.release()
             Output.line("\(name) released \(lockPath)")
         } catch LockError.timedOut {

@@ -24,6 +24,23 @@ actor Participant {
     private var latch: LeaderLatch?
     private var client: ZooKeeperClient?
     private var stopping = false
+    private var leading = false
+
+    /// Prints a change of leadership (isolated to this actor, so a step-down's line comes
+    /// before the node is deleted, i.e. before anyone else can print "is now the leader").
+    private func report(_ event: LeadershipEvent) {
+        switch event {
+        case .elected(let token):
+            guard !leading, !stopping else { return }
+            leading = true
+            Output.line("\(name) is now the leader")
+            Output.line("\(name) fencing token \(token)")
+        case .revoked:
+            guard leading else { return }
+            leading = false
+            Output.line("\(name) is no longer the leader")
+        }
+    }
 
     /// Joins the election; after a session expiry joins again with a new session.
     func run() async {
@@ -43,19 +60,8 @@ actor Participant {
             let events = await latch.events()
             do {
                 if !stopping { try await latch.start() }
-                var leading = false
-                for await event in events {
-                    switch event {
-                    case .elected(let token):
-                        leading = true
-                        Output.line("\(name) is now the leader")
-                        Output.line("\(name) fencing token \(token)")
-                    case .revoked:
-                        leading = false
-                        Output.line("\(name) is no longer the leader")
-                    }
-                }
-                if leading { Output.line("\(name) is no longer the leader") }
+                for await event in events { report(event) }
+                if leading { report(.revoked) }
             } catch {
                 Output.error("\(name): election failed: \(error)")
                 try? await Task.sleep(for: .milliseconds(500))
@@ -70,6 +76,7 @@ actor Participant {
     /// Resigns: the latch deletes our node (the next participant takes over at once),
     /// then the session is closed.
     func stepDown() async {
+        report(.revoked)
         stopping = true
         await latch?.close()
         await client?.close()
