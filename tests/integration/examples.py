@@ -24,13 +24,14 @@ def example_bin(name):
 
 
 class ExampleProcess:
-    def __init__(self, name, args, label=None):
+    def __init__(self, name, args, label=None, argv=None, stdin=False):
+        """Runs example `name` with `args`, or any command `argv` (stdin=True: a pipe for send())."""
         self.label = label or name
-        self.argv = [example_bin(name)] + list(args)
+        self.argv = argv or [example_bin(name)] + list(args)
         self.lines = []          # (monotonic time, line)
         self.stderr = []
         self.cond = threading.Condition()
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, start_new_session=True)
         self.started_at = time.monotonic()
         self._threads = [threading.Thread(target=self._pump, args=(self.proc.stdout, self.lines), daemon=True),
@@ -67,6 +68,10 @@ class ExampleProcess:
 
     def wait_line(self, line, timeout, start=0):
         return self.wait_for(lambda l: l == line, timeout, repr(line), start)
+
+    def send(self, line):
+        self.proc.stdin.write((line + "\n").encode())
+        self.proc.stdin.flush()
 
     def signal(self, sig):
         if self.proc.poll() is None:
