@@ -218,6 +218,18 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
                 persistFailed(error)
             }
             if let pendingSync {
+                // A leader replicates while its own fsync runs (Raft thesis §10.2.1). Acks
+                // that arrive meanwhile may advance its commit index, but nothing leaves
+                // this node (no message, apply or reply) before the next Ready, which waits
+                // for this sync. Everyone else acknowledges entries, so it must wait for the
+                // fsync first. A changed term or vote is already durable (syncBegin writes
+                // it at once).
+                var rest = rd
+                if node.role == .leader, !rest.messages.isEmpty {
+                    send(rest.messages)
+                    rest.messages = []
+                }
+                let afterSync = rest
                 syncInFlight = true
                 let loop = eventLoop
                 Self.fsyncQueue.async {
@@ -226,7 +238,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
                     loop.execute { [self] in
                         if let failure { persistFailed(failure) }
                         syncInFlight = false
-                        finishReady(rd)
+                        finishReady(afterSync)
                         processReady()
                     }
                 }
