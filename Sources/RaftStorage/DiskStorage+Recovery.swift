@@ -13,7 +13,10 @@ extension DiskStorage {
         if let newest = snapNames.last {
             let path = snapDir + "/" + newest
             snap = try SnapshotFile.decode(try FileIO.readAll(path), file: path)
-            if !snap.isEmpty { try! mem.applySnapshot(snap) }
+            if !snap.isEmpty {
+                try! mem.applySnapshot(withoutData(snap, file: path))
+                recoveredSnapshot = snap
+            }
         }
         recovery.snapshotIndex = snap.metadata.index
 

@@ -57,6 +57,10 @@ public final class DiskStorage: LogStorage {
     var persistedHardState = HardState()
     var pendingHardState: HardState?
     var lastCommitRecord: UInt64 = 0
+    /// The newest snapshot's file (its data is not kept in memory).
+    var snapshotFile: (index: UInt64, path: String)?
+    /// The snapshot read by recovery, handed out once by `snapshot()`.
+    var recoveredSnapshot: Snapshot?
     public internal(set) var recovery = RecoveryReport()
     /// fsync calls made on WAL segments (group commit: at most one per `sync()`).
     public private(set) var walSyncs = 0
@@ -84,7 +88,29 @@ public final class DiskStorage: LogStorage {
     public func term(_ i: UInt64) throws(StorageError) -> UInt64 { try mem.term(i) }
     public func firstIndex() throws(StorageError) -> UInt64 { try mem.firstIndex() }
     public func lastIndex() throws(StorageError) -> UInt64 { try mem.lastIndex() }
-    public func snapshot() throws(StorageError) -> Snapshot { try mem.snapshot() }
+    /// The newest snapshot, its data read from its file: the data (the whole state
+    /// machine) is not kept in memory, as it is needed only to restore at start and to
+    /// catch up a lagging follower.
+    public func snapshot() throws(StorageError) -> Snapshot {
+        let s = try mem.snapshot()
+        guard let file = snapshotFile, file.index == s.metadata.index else { return s }
+        if let recovered = recoveredSnapshot {
+            // The one read at start-up (for the state machine's restore): don't read it twice.
+            recoveredSnapshot = nil
+            if recovered.metadata.index == s.metadata.index { return recovered }
+        }
+        do {
+            return try SnapshotFile.decode(try FileIO.readAll(file.path), file: file.path)
+        } catch {
+            throw .snapshotTemporarilyUnavailable
+        }
+    }
+
+    /// The metadata of `snap` for the in-memory log; the data stays in `path`.
+    func withoutData(_ snap: Snapshot, file path: String) -> Snapshot {
+        snapshotFile = (snap.metadata.index, path)
+        return Snapshot(metadata: snap.metadata, data: [])
+    }
     public var hardState: HardState { mem.hardState }
 
     // MARK: - Writes
@@ -195,8 +221,8 @@ public final class DiskStorage: LogStorage {
     /// durably, the in-memory log is reset, and a marker record tells recovery to
     /// ignore earlier log records.
     public func applySnapshot(_ snap: Snapshot) throws(DiskStorageError) {
-        try writeSnapshotFile(snap)
-        do { try mem.applySnapshot(snap) } catch { throw .invalidArgument("apply snapshot: \(error)") }
+        let path = try writeSnapshotFile(snap)
+        do { try mem.applySnapshot(withoutData(snap, file: path)) } catch { throw .invalidArgument("apply snapshot: \(error)") }
         WALRecord.snapshotMarker(index: snap.metadata.index, term: snap.metadata.term).frame(into: &buffer)
     }
 
@@ -210,19 +236,21 @@ public final class DiskStorage: LogStorage {
         if index <= mem.currentSnapshot.metadata.index { throw .invalidArgument("snapshot \(index) is out of date") }
         // The snapshot must not reference entries that are not durable yet.
         try sync()
-        try writeSnapshotFile(snap)
-        do { _ = try mem.createSnapshot(index: index, configuration: configuration, data: data) } catch {
+        let path = try writeSnapshotFile(snap)
+        do { _ = try mem.createSnapshot(index: index, configuration: configuration, data: withoutData(snap, file: path).data) } catch {
             throw .invalidArgument("create snapshot: \(error)")
         }
         return snap
     }
 
-    func writeSnapshotFile(_ snap: Snapshot) throws(DiskStorageError) {
+    @discardableResult
+    func writeSnapshotFile(_ snap: Snapshot) throws(DiskStorageError) -> String {
         let name = SnapshotFile.fileName(snap.metadata)
         try FileIO.writeAtomically(snapDir + "/" + name, dir: snapDir, SnapshotFile.encode(snap))
         let all = try FileIO.list(snapDir).filter { SnapshotFile.parseName($0) != nil }
             .sorted { SnapshotFile.parseName($0)! < SnapshotFile.parseName($1)! }
         for old in all.dropLast(max(1, options.keepSnapshots)) { try FileIO.remove(snapDir + "/" + old) }
+        return snapDir + "/" + name
     }
 
     /// Drops entries up to `index` (which a snapshot must cover) from memory and
