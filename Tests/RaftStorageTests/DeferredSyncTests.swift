@@ -50,3 +50,27 @@ struct DeferredSyncTests {
         #expect(try reopened.lastIndex() == 60)
     }
 }
+
+@Suite("Snapshot data lives on disk")
+struct SnapshotOnDiskTests {
+    @Test("a created snapshot's data is read back from its file, not held in memory; recovery hands it out once")
+    func snapshotDataOnDisk() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let data = [UInt8](repeating: 7, count: 10_000)
+        do {
+            let s = try DiskStorage(directory: dir.path)
+            try s.append(entries(1...10, term: 1))
+            try s.sync()
+            try s.createSnapshot(index: 8, configuration: Configuration(voters: [1]), data: data)
+            #expect(s.mem.currentSnapshot.data.isEmpty)
+            #expect(try s.snapshot().data == data)
+            #expect(try s.snapshot().metadata.index == 8)
+        }
+        let reopened = try DiskStorage(directory: dir.path)
+        #expect(reopened.mem.currentSnapshot.data.isEmpty)
+        #expect(try reopened.snapshot().data == data)
+        #expect(reopened.recoveredSnapshot == nil)
+        #expect(try reopened.snapshot().data == data)  // read from the file this time
+    }
+}
