@@ -109,11 +109,7 @@ extension ByteBuffer {
 
     @inlinable @discardableResult
     public mutating func writeJuteString(_ s: String) -> Int {
-        let lengthIndex = writerIndex
-        writeInteger(Int32(0))
-        let n = writeString(s)
-        setInteger(Int32(n), at: lengthIndex)
-        return 4 + n
+        writeInteger(Int32(truncatingIfNeeded: s.utf8.count)) + writeString(s)
     }
 
     @inlinable @discardableResult
@@ -130,9 +126,31 @@ extension ByteBuffer {
         return writerIndex - start
     }
 
+    /// A vector of strings in one pass over reserved memory (getChildren of a large node
+    /// writes thousands: one bounds/uniqueness check per string would dominate).
     @inlinable @discardableResult
     public mutating func writeJuteStrings(_ items: [String]) -> Int {
-        writeJuteVector(items) { $0.writeJuteString($1) }
+        var total = 4
+        for s in items { total += 4 + s.utf8.count }
+        writeWithUnsafeMutableBytes(minimumWritableBytes: total) { raw in
+            var offset = 0
+            @inline(__always) func put(_ v: Int32) {
+                raw.storeBytes(of: UInt32(bitPattern: v).bigEndian, toByteOffset: offset, as: UInt32.self)
+                offset += 4
+            }
+            put(Int32(truncatingIfNeeded: items.count))
+            for var s in items {
+                s.withUTF8 { utf8 in
+                    put(Int32(truncatingIfNeeded: utf8.count))
+                    if let base = utf8.baseAddress, utf8.count > 0 {
+                        (raw.baseAddress! + offset).copyMemory(from: base, byteCount: utf8.count)
+                    }
+                    offset += utf8.count
+                }
+            }
+            return offset
+        }
+        return total
     }
 
     @inlinable

@@ -90,17 +90,22 @@ public struct Stat: JuteRecord, Hashable {
     }
 
     public func write(jute b: inout ByteBuffer) {
-        b.writeJuteLong(czxid)
-        b.writeJuteLong(mzxid)
-        b.writeJuteLong(ctime)
-        b.writeJuteLong(mtime)
-        b.writeJuteInt(version)
-        b.writeJuteInt(cversion)
-        b.writeJuteInt(aversion)
-        b.writeJuteLong(ephemeralOwner)
-        b.writeJuteInt(dataLength)
-        b.writeJuteInt(numChildren)
-        b.writeJuteLong(pzxid)
+        // In every reply of most reads and writes: one reservation, eleven plain stores.
+        b.writeWithUnsafeMutableBytes(minimumWritableBytes: 68) { raw in
+            var o = 0
+            @inline(__always) func long(_ v: Int64) {
+                raw.storeBytes(of: UInt64(bitPattern: v).bigEndian, toByteOffset: o, as: UInt64.self); o += 8
+            }
+            @inline(__always) func int(_ v: Int32) {
+                raw.storeBytes(of: UInt32(bitPattern: v).bigEndian, toByteOffset: o, as: UInt32.self); o += 4
+            }
+            long(czxid); long(mzxid); long(ctime); long(mtime)
+            int(version); int(cversion); int(aversion)
+            long(ephemeralOwner)
+            int(dataLength); int(numChildren)
+            long(pzxid)
+            return o
+        }
     }
 
     /// Size of a Stat on the wire.
