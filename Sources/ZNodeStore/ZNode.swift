@@ -14,6 +14,31 @@ struct NodeName: Hashable, Comparable {
     }
 }
 
+extension NodeName {
+    /// The first 16 bytes as two big-endian words, zero-padded (names hold no NUL), so
+    /// most comparisons of a sort are two integer compares instead of a walk over UTF-8.
+    var sortPrefix: (UInt64, UInt64) {
+        var s = string
+        return s.withUTF8 { u in
+            var hi: UInt64 = 0, lo: UInt64 = 0
+            for i in 0..<min(8, u.count) { hi |= UInt64(u[i]) << UInt64(56 - 8 * i) }
+            if u.count > 8 { for i in 8..<min(16, u.count) { lo |= UInt64(u[i]) << UInt64(56 - 8 * (i - 8)) } }
+            return (hi, lo)
+        }
+    }
+
+    /// `children` in name-byte order.
+    static func sorted<V>(_ children: [NodeName: V]) -> [(key: NodeName, value: V)] {
+        var keyed = children.map { (prefix: $0.key.sortPrefix, key: $0.key, value: $0.value) }
+        keyed.sort { a, b in
+            if a.prefix.0 != b.prefix.0 { return a.prefix.0 < b.prefix.0 }
+            if a.prefix.1 != b.prefix.1 { return a.prefix.1 < b.prefix.1 }
+            return a.key < b.key
+        }
+        return keyed.map { (key: $0.key, value: $0.value) }
+    }
+}
+
 /// One znode: its persisted stat (ZooKeeper's `StatPersisted`), data, ACL reference and children.
 /// The node's own name lives only as the key in its parent's `children`.
 final class ZNode {
@@ -62,7 +87,7 @@ final class ZNode {
     /// Children names sorted by bytes (deterministic; ZooKeeper returns hash order).
     var sortedChildNames: [String] {
         if let cached = sortedChildCache { return cached }
-        let names = children.keys.sorted().map(\.string)
+        let names = NodeName.sorted(children).map(\.key.string)
         sortedChildCache = names
         return names
     }

@@ -19,6 +19,8 @@ extension ZNodeStore {
         var aclNumbers: [Int32: UInt32] = [:]
         var aclOrder: [Int32] = []
         var nodes = SnapshotWriter()
+        // ~70 bytes of stat and lengths per node besides its name and data.
+        nodes.out.reserveCapacity(nodeCount * 80 + approximateDataSize)
         var stack: [(node: ZNode, name: NodeName?)] = [(root, nil)]
         while let (n, name) = stack.popLast() {
             if let name { nodes.string(name.string) }
@@ -28,13 +30,17 @@ extension ZNodeStore {
                 aclNumbers[n.aclIndex] = number
                 aclOrder.append(n.aclIndex)
             }
-            for v in [n.czxid, n.mzxid, n.pzxid, n.ctime, n.mtime, n.ephemeralOwner] { nodes.i64(v) }
-            for v in [n.version, n.cversion, n.aversion] { nodes.i32(v) }
+            nodes.i64(n.czxid); nodes.i64(n.mzxid); nodes.i64(n.pzxid)
+            nodes.i64(n.ctime); nodes.i64(n.mtime); nodes.i64(n.ephemeralOwner)
+            nodes.i32(n.version); nodes.i32(n.cversion); nodes.i32(n.aversion)
             nodes.u32(number)
             nodes.bytes(n.data)
             nodes.u32(UInt32(n.children.count))
-            for (childName, child) in n.children.sorted(by: { $0.key < $1.key }).reversed() {
-                stack.append((child, childName))
+            switch n.children.count {
+            case 0: break
+            case 1: stack.append((n.children.first!.value, n.children.first!.key))
+            default:
+                for (childName, child) in NodeName.sorted(n.children).reversed() { stack.append((child, childName)) }
             }
         }
         var w = SnapshotWriter()
@@ -82,16 +88,15 @@ extension ZNodeStore {
             aclLists.append(list)
         }
         func readNode(_ store: ZNodeStore?) throws -> (ZNode, UInt32) {
-            var i64s: [Int64] = []
-            for _ in 0..<6 { i64s.append(try r.i64()) }
-            var i32s: [Int32] = []
-            for _ in 0..<3 { i32s.append(try r.i32()) }
+            let czxid = try r.i64(), mzxid = try r.i64(), pzxid = try r.i64()
+            let ctime = try r.i64(), mtime = try r.i64(), owner = try r.i64()
+            let version = try r.i32(), cversion = try r.i32(), aversion = try r.i32()
             let aclNumber = Int(try r.u32())
             guard aclNumber < aclLists.count else { throw SnapshotError.corrupt("acl reference \(aclNumber)") }
             let data = try r.bytes()
-            let n = ZNode(data: data, aclIndex: 0, zxid: i64s[0], time: i64s[3], ephemeralOwner: i64s[5])
-            n.mzxid = i64s[1]; n.pzxid = i64s[2]; n.mtime = i64s[4]
-            n.version = i32s[0]; n.cversion = i32s[1]; n.aversion = i32s[2]
+            let n = ZNode(data: data, aclIndex: 0, zxid: czxid, time: ctime, ephemeralOwner: owner)
+            n.mzxid = mzxid; n.pzxid = pzxid; n.mtime = mtime
+            n.version = version; n.cversion = cversion; n.aversion = aversion
             if let store { n.aclIndex = store.acls.retain(aclLists[aclNumber]) }
             return (n, try r.u32())
         }
@@ -106,19 +111,31 @@ extension ZNodeStore {
         store.lastZxid = lastZxid
         store.sessionTimeouts = sessions
         var stack: [(node: ZNode, path: String, remaining: UInt32)] = []
-        if rootChildren > 0 { stack.append((root, "", rootChildren)) }
+        if rootChildren > 0 {
+            root.children.reserveCapacity(Int(rootChildren))
+            stack.append((root, "", rootChildren))
+        }
         while !stack.isEmpty {
             let top = stack.count - 1
             if stack[top].remaining == 0 { stack.removeLast(); continue }
             stack[top].remaining -= 1
             let name = try r.string()
             let (child, childCount) = try readNode(store)
-            let path = stack[top].path + "/" + name
             guard stack[top].node.children.updateValue(child, forKey: NodeName(name)) == nil else {
-                throw SnapshotError.corrupt("duplicate child \(path)")
+                throw SnapshotError.corrupt("duplicate child \(stack[top].path)/\(name)")
             }
+            // Most nodes are leaves of no special kind: count them without building a path.
+            if childCount == 0, store.kind(of: child) == .void {
+                store.nodeCount += 1
+                store.approximateDataSize += stack[top].path.utf8.count + 1 + name.utf8.count + child.data.count
+                continue
+            }
+            let path = stack[top].path + "/" + name
             store.attach(child, path: path)
-            if childCount > 0 { stack.append((child, path, childCount)) }
+            if childCount > 0 {
+                child.children.reserveCapacity(Int(childCount))
+                stack.append((child, path, childCount))
+            }
         }
         guard r.atEnd else { throw SnapshotError.corrupt("trailing bytes") }
         store.rebuildQuotaPaths()
@@ -128,14 +145,17 @@ extension ZNodeStore {
 
 struct SnapshotWriter {
     var out: [UInt8] = []
-    mutating func u32(_ v: UInt32) { for s in stride(from: 24, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: v >> UInt32(s))) } }
+    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) } }
     mutating func i32(_ v: Int32) { u32(UInt32(bitPattern: v)) }
-    mutating func i64(_ v: Int64) {
-        let u = UInt64(bitPattern: v)
-        for s in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: u >> UInt64(s))) }
+    mutating func i64(_ v: Int64) { withUnsafeBytes(of: UInt64(bitPattern: v).bigEndian) { out.append(contentsOf: $0) } }
+    mutating func bytes(_ b: [UInt8]) { u32(UInt32(b.count)); out.append(contentsOf: b) }
+    mutating func string(_ s: String) {
+        var s = s
+        s.withUTF8 { u in
+            u32(UInt32(u.count))
+            out.append(contentsOf: u)
+        }
     }
-    mutating func bytes(_ b: [UInt8]) { u32(UInt32(b.count)); out += b }
-    mutating func string(_ s: String) { bytes(Array(s.utf8)) }
 }
 
 struct SnapshotReader {
@@ -149,20 +169,25 @@ struct SnapshotReader {
     }
     mutating func u32() throws -> UInt32 {
         guard buffer.count - offset >= 4 else { throw SnapshotError.truncated }
-        var v: UInt32 = 0
-        for i in 0..<4 { v = v << 8 | UInt32(buffer[offset + i]) }
+        let v = buffer.withUnsafeBytes { UInt32(bigEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
         offset += 4
         return v
     }
     mutating func i32() throws -> Int32 { Int32(bitPattern: try u32()) }
     mutating func i64() throws -> Int64 {
-        let hi = UInt64(try u32()), lo = UInt64(try u32())
-        return Int64(bitPattern: hi << 32 | lo)
+        guard buffer.count - offset >= 8 else { throw SnapshotError.truncated }
+        let v = buffer.withUnsafeBytes { UInt64(bigEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+        offset += 8
+        return Int64(bitPattern: v)
     }
     mutating func bytes() throws -> [UInt8] { try raw(Int(try u32())) }
     mutating func string() throws -> String {
-        let b = try bytes()
-        guard let s = String(validating: b, as: UTF8.self) else { throw SnapshotError.corrupt("string is not UTF-8") }
+        let n = Int(try u32())
+        guard buffer.count - offset >= n else { throw SnapshotError.truncated }
+        defer { offset += n }
+        guard let s = String(validating: buffer[offset..<offset + n], as: UTF8.self) else {
+            throw SnapshotError.corrupt("string is not UTF-8")
+        }
         return s
     }
 }
