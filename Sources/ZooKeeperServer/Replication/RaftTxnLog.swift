@@ -286,6 +286,11 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
                 try store.compactLog(upTo: index - entriesKeptAfterSnapshot)
             }
             logger.info("snapshot at index \(index): \(data.count) bytes in \(clock() - started) ms")
+            #if os(Linux)
+            // The snapshot's buffers were as large as the whole state: hand the freed pages
+            // back to the system (glibc keeps them otherwise: ~35 MB at 1M znodes).
+            _ = glibcMallocTrim(0)
+            #endif
         } catch {
             logger.error("snapshot at index \(index) failed: \(error)")
         }
@@ -321,3 +326,9 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         }
     }
 }
+
+#if os(Linux)
+/// glibc's `malloc_trim` (not in the Glibc module's headers).
+@_silgen_name("malloc_trim")
+private func glibcMallocTrim(_ pad: Int) -> Int32
+#endif
