@@ -42,7 +42,9 @@ extension NodeName {
 /// One znode: its persisted stat (ZooKeeper's `StatPersisted`), data, ACL reference and children.
 /// The node's own name lives only as the key in its parent's `children`.
 final class ZNode {
-    var data: [UInt8]
+    /// nil is ZooKeeper's null data (created or set with a -1 buffer): getData answers -1,
+    /// the stat's dataLength is 0.
+    var data: [UInt8]?
     var children: [NodeName: ZNode] = [:]
     var czxid: Int64
     var mzxid: Int64
@@ -59,13 +61,16 @@ final class ZNode {
     /// Index into the store's ACL cache.
     var aclIndex: Int32
 
-    init(data: [UInt8], aclIndex: Int32, zxid: Int64, time: Int64, ephemeralOwner: Int64) {
+    init(data: [UInt8]?, aclIndex: Int32, zxid: Int64, time: Int64, ephemeralOwner: Int64) {
         self.data = data
         self.aclIndex = aclIndex
         czxid = zxid; mzxid = zxid; pzxid = zxid
         ctime = time; mtime = time
         self.ephemeralOwner = ephemeralOwner
     }
+
+    /// Bytes of data (0 for null).
+    var dataSize: Int { data?.count ?? 0 }
 
     var numChildren: Int32 { Int32(truncatingIfNeeded: children.count) }
 
@@ -77,7 +82,7 @@ final class ZNode {
             czxid: czxid, mzxid: mzxid, ctime: ctime, mtime: mtime,
             version: version, cversion: cversion &* 2 &- n, aversion: aversion,
             ephemeralOwner: kind == .normal ? ephemeralOwner : 0,
-            dataLength: Int32(truncatingIfNeeded: data.count), numChildren: n, pzxid: pzxid)
+            dataLength: Int32(truncatingIfNeeded: dataSize), numChildren: n, pzxid: pzxid)
     }
 
     /// `sortedChildNames`, kept until the children change (getChildren of a large node

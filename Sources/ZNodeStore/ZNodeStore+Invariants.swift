@@ -14,7 +14,7 @@ extension ZNodeStore {
         var stack: [(ZNode, String)] = [(root, "")]
         while let (n, path) = stack.popLast() {
             count += 1
-            size += path.utf8.count + n.data.count
+            size += path.utf8.count + n.dataSize
             aclUses[n.aclIndex, default: 0] += 1
             if acls[n.aclIndex].isEmpty { problems.append("\(path): empty or freed ACL slot \(n.aclIndex)") }
             switch kind(of: n) {

@@ -52,7 +52,7 @@ extension ZNodeStore {
     /// `updateQuotaStat`: rewrites the stats node's data in place (no version/mzxid change).
     private func adjustQuotaStats(_ prefix: String, bytes: Int, count: Int) {
         guard let node = node(at: ZNodeStore.quotaRoot + prefix + "/" + ZNodeStore.statNode) else { return }
-        var stats = QuotaStats(node.data)
+        var stats = QuotaStats(node.data ?? [])
         stats.count = stats.count &+ Int64(count)
         stats.bytes = stats.bytes &+ Int64(bytes)
         replaceRawData(node, stats.encoded)
@@ -66,7 +66,7 @@ extension ZNodeStore {
             var stack = [top]
             while let n = stack.popLast() {
                 count += 1
-                bytes += Int64(n.data.count)
+                bytes += Int64(n.dataSize)
                 stack.append(contentsOf: n.children.values)
             }
         }
@@ -78,7 +78,7 @@ extension ZNodeStore {
 
     private func replaceRawData(_ node: ZNode, _ data: [UInt8]) {
         undoLog?.append(.rawData(node: node, data: node.data))
-        approximateDataSize += data.count - node.data.count
+        approximateDataSize += data.count - node.dataSize
         node.data = data
     }
 
@@ -86,12 +86,12 @@ extension ZNodeStore {
     func quotaAllows(path: String, bytesDiff: Int, countDiff: Int) -> Bool {
         guard config.enforceQuota, let prefix = quotaPrefix(of: path),
               let limitNode = node(at: ZNodeStore.quotaRoot + prefix + "/" + ZNodeStore.limitNode) else { return true }
-        let limits = QuotaStats(limitNode.data)
+        let limits = QuotaStats(limitNode.data ?? [])
         let checkCount = countDiff != 0 && (limits.count > -1 || limits.value("countHardLimit") > -1)
         let checkBytes = bytesDiff != 0 && (limits.bytes > -1 || limits.value("byteHardLimit") > -1)
         guard checkCount || checkBytes,
               let statNode = node(at: ZNodeStore.quotaRoot + prefix + "/" + ZNodeStore.statNode) else { return true }
-        let current = QuotaStats(statNode.data)
+        let current = QuotaStats(statNode.data ?? [])
         if checkCount, limits.value("countHardLimit") > -1, current.count + Int64(countDiff) > limits.value("countHardLimit") {
             return false
         }

@@ -11,9 +11,11 @@ import ZooKeeperWire
 /// root node and its subtree in preorder: [str name unless root] i64 czxid mzxid pzxid
 /// ctime mtime ephemeralOwner, i32 version cversion aversion, u32 acl#, bytes data,
 /// u32 #children. Strings and bytes are u32 length + bytes.
+/// Version 2 (null znode data): a data length of 0xFFFFFFFF is null data. Version 1
+/// snapshots (which cannot hold null data) still load.
 extension ZNodeStore {
     static let snapshotMagic = Array("TUSKSNAP".utf8)
-    static let snapshotVersion: UInt32 = 1
+    static let snapshotVersion: UInt32 = 2
 
     public func serializeSnapshot() -> [UInt8] {
         var aclNumbers: [Int32: UInt32] = [:]
@@ -34,7 +36,7 @@ extension ZNodeStore {
             nodes.i64(n.ctime); nodes.i64(n.mtime); nodes.i64(n.ephemeralOwner)
             nodes.i32(n.version); nodes.i32(n.cversion); nodes.i32(n.aversion)
             nodes.u32(number)
-            nodes.bytes(n.data)
+            nodes.optionalBytes(n.data)
             nodes.u32(UInt32(n.children.count))
             switch n.children.count {
             case 0: break
@@ -70,7 +72,8 @@ extension ZNodeStore {
         var r = SnapshotReader(buffer: bytes)
         guard try r.raw(snapshotMagic.count) == snapshotMagic else { throw SnapshotError.badMagic }
         let version = try r.u32()
-        guard version == snapshotVersion else { throw SnapshotError.unsupportedVersion(version) }
+        guard version == 1 || version == snapshotVersion else { throw SnapshotError.unsupportedVersion(version) }
+        let nullableData = version >= 2
         let lastZxid = try r.i64()
         var sessions: [Int64: Int32] = [:]
         for _ in 0..<(try r.u32()) {
@@ -93,7 +96,7 @@ extension ZNodeStore {
             let version = try r.i32(), cversion = try r.i32(), aversion = try r.i32()
             let aclNumber = Int(try r.u32())
             guard aclNumber < aclLists.count else { throw SnapshotError.corrupt("acl reference \(aclNumber)") }
-            let data = try r.bytes()
+            let data = nullableData ? try r.optionalBytes() : try r.bytes()
             let n = ZNode(data: data, aclIndex: 0, zxid: czxid, time: ctime, ephemeralOwner: owner)
             n.mzxid = mzxid; n.pzxid = pzxid; n.mtime = mtime
             n.version = version; n.cversion = cversion; n.aversion = aversion
@@ -107,7 +110,7 @@ extension ZNodeStore {
         root.czxid = rootNode.czxid; root.mzxid = rootNode.mzxid; root.pzxid = rootNode.pzxid
         root.ctime = rootNode.ctime; root.mtime = rootNode.mtime; root.ephemeralOwner = rootNode.ephemeralOwner
         root.version = rootNode.version; root.cversion = rootNode.cversion; root.aversion = rootNode.aversion
-        store.approximateDataSize = root.data.count
+        store.approximateDataSize = root.dataSize
         store.lastZxid = lastZxid
         store.sessionTimeouts = sessions
         var stack: [(node: ZNode, path: String, remaining: UInt32)] = []
@@ -127,7 +130,7 @@ extension ZNodeStore {
             // Most nodes are leaves of no special kind: count them without building a path.
             if childCount == 0, store.kind(of: child) == .void {
                 store.nodeCount += 1
-                store.approximateDataSize += stack[top].path.utf8.count + 1 + name.utf8.count + child.data.count
+                store.approximateDataSize += stack[top].path.utf8.count + 1 + name.utf8.count + child.dataSize
                 continue
             }
             let path = stack[top].path + "/" + name
@@ -156,6 +159,10 @@ struct SnapshotWriter {
             out.append(contentsOf: u)
         }
     }
+    /// Null data as length 0xFFFFFFFF (snapshot version 2).
+    mutating func optionalBytes(_ b: [UInt8]?) {
+        if let b { bytes(b) } else { u32(UInt32.max) }
+    }
 }
 
 struct SnapshotReader {
@@ -181,6 +188,10 @@ struct SnapshotReader {
         return Int64(bitPattern: v)
     }
     mutating func bytes() throws -> [UInt8] { try raw(Int(try u32())) }
+    mutating func optionalBytes() throws -> [UInt8]? {
+        let n = try u32()
+        return n == UInt32.max ? nil : try raw(Int(n))
+    }
     mutating func string() throws -> String {
         let n = Int(try u32())
         guard buffer.count - offset >= n else { throw SnapshotError.truncated }

@@ -13,16 +13,16 @@ enum Trigger {
 enum Undo {
     case created(parent: ZNode, name: NodeName, path: String, parentCversion: Int32, parentPzxid: Int64)
     case deleted(parent: ZNode, name: NodeName, path: String, node: ZNode, acl: [ACL], parentPzxid: Int64)
-    case dataSet(node: ZNode, path: String, data: [UInt8], version: Int32, mzxid: Int64, mtime: Int64)
+    case dataSet(node: ZNode, path: String, data: [UInt8]?, version: Int32, mzxid: Int64, mtime: Int64)
     case aclSet(node: ZNode, acl: [ACL], aversion: Int32)
-    case rawData(node: ZNode, data: [UInt8])
+    case rawData(node: ZNode, data: [UInt8]?)
     case quotaPath(String, wasPresent: Bool)
 }
 
 extension ZNodeStore {
     // MARK: - Primitive mutations (the only code that changes the tree)
 
-    func insertNode(parent: ZNode, name: NodeName, path: String, data: [UInt8], acl: [ACL],
+    func insertNode(parent: ZNode, name: NodeName, path: String, data: [UInt8]?, acl: [ACL],
                     owner: Int64, zxid: Int64, time: Int64) -> ZNode {
         let child = ZNode(data: data, aclIndex: acls.retain(acl), zxid: zxid, time: time, ephemeralOwner: owner)
         undoLog?.append(.created(parent: parent, name: name, path: path, parentCversion: parent.cversion, parentPzxid: parent.pzxid))
@@ -31,7 +31,7 @@ extension ZNodeStore {
         parent.cversion &+= 1
         parent.pzxid = zxid
         attach(child, path: path)
-        quotaAfterCreate(parentPath: PathUtils.split(path)?.parent ?? "", name: name.string, path: path, bytes: data.count)
+        quotaAfterCreate(parentPath: PathUtils.split(path)?.parent ?? "", name: name.string, path: path, bytes: data?.count ?? 0)
         pendingTriggers.append(.created(path, acl: acl, parentACL: acls[parent.aclIndex]))
         return child
     }
@@ -43,13 +43,13 @@ extension ZNodeStore {
         undoLog?.append(.deleted(parent: parent, name: name, path: path, node: node, acl: acl, parentPzxid: parent.pzxid))
         if zxid > parent.pzxid { parent.pzxid = zxid }
         detach(node, path: path)
-        quotaAfterDelete(parentPath: PathUtils.split(path)?.parent ?? "", name: name.string, path: path, bytes: node.data.count)
+        quotaAfterDelete(parentPath: PathUtils.split(path)?.parent ?? "", name: name.string, path: path, bytes: node.dataSize)
         pendingTriggers.append(.deleted(path, acl: acl, parentACL: acls[parent.aclIndex]))
     }
 
-    func setNodeData(_ node: ZNode, path: String, data: [UInt8], version: Int32, zxid: Int64, time: Int64) {
+    func setNodeData(_ node: ZNode, path: String, data: [UInt8]?, version: Int32, zxid: Int64, time: Int64) {
         undoLog?.append(.dataSet(node: node, path: path, data: node.data, version: node.version, mzxid: node.mzxid, mtime: node.mtime))
-        let bytesDiff = data.count - node.data.count
+        let bytesDiff = (data?.count ?? 0) - node.dataSize
         approximateDataSize += bytesDiff
         node.data = data
         node.version = version
@@ -70,7 +70,7 @@ extension ZNodeStore {
     /// Bookkeeping for a node entering the tree (counts, size, owner indexes).
     func attach(_ node: ZNode, path: String) {
         nodeCount += 1
-        approximateDataSize += path.utf8.count + node.data.count
+        approximateDataSize += path.utf8.count + node.dataSize
         switch kind(of: node) {
         case .container: containers.insert(path)
         case .ttl: ttls.insert(path)
@@ -81,7 +81,7 @@ extension ZNodeStore {
 
     func detach(_ node: ZNode, path: String) {
         nodeCount -= 1
-        approximateDataSize -= path.utf8.count + node.data.count
+        approximateDataSize -= path.utf8.count + node.dataSize
         acls.release(node.aclIndex)
         switch kind(of: node) {
         case .container: containers.remove(path)
@@ -110,7 +110,7 @@ extension ZNodeStore {
                 parent.sortedChildCache = nil
                 parent.pzxid = pzxid
                 nodeCount += 1
-                approximateDataSize += path.utf8.count + node.data.count
+                approximateDataSize += path.utf8.count + node.dataSize
                 switch kind(of: node) {
                 case .container: containers.insert(path)
                 case .ttl: ttls.insert(path)
@@ -118,7 +118,7 @@ extension ZNodeStore {
                 case .void: break
                 }
             case .dataSet(let node, _, let data, let version, let mzxid, let mtime):
-                approximateDataSize += data.count - node.data.count
+                approximateDataSize += (data?.count ?? 0) - node.dataSize
                 node.data = data; node.version = version; node.mzxid = mzxid; node.mtime = mtime
             case .aclSet(let node, let acl, let aversion):
                 let restored = acls.retain(acl)
@@ -126,7 +126,7 @@ extension ZNodeStore {
                 node.aclIndex = restored
                 node.aversion = aversion
             case .rawData(let node, let data):
-                approximateDataSize += data.count - node.data.count
+                approximateDataSize += (data?.count ?? 0) - node.dataSize
                 node.data = data
             case .quotaPath(let path, let wasPresent):
                 if wasPresent { quotaPaths.insert(path) } else { quotaPaths.remove(path) }

@@ -64,7 +64,7 @@ extension ZNodeStore {
         let name = NodeName(PathUtils.split(path)!.name)
         if name.string.isEmpty || parent.children[name] != nil { return .failure(.nodeExists) }
         if kind(of: parent) == .normal { return .failure(.noChildrenForEphemerals) }
-        if !quotaAllows(path: path, bytesDiff: r.data.count, countDiff: 1) { return .failure(.quotaExceeded) }
+        if !quotaAllows(path: path, bytesDiff: r.data?.count ?? 0, countDiff: 1) { return .failure(.quotaExceeded) }
 
         let owner: Int64
         switch op {
@@ -135,7 +135,7 @@ extension ZNodeStore {
         guard PathUtils.isValid(r.path) else { return .failure(.badArguments) }
         guard let target = node(at: r.path) else { return .failure(.noNode) }
         guard ACLRules.check(acl(of: target), .write, ctx.auth) else { return .failure(.noAuth) }
-        if !quotaAllows(path: r.path, bytesDiff: r.data.count - target.data.count, countDiff: 0) { return .failure(.quotaExceeded) }
+        if !quotaAllows(path: r.path, bytesDiff: (r.data?.count ?? 0) - target.dataSize, countDiff: 0) { return .failure(.quotaExceeded) }
         if r.version != -1 && r.version != target.version { return .failure(.badVersion) }
         setNodeData(target, path: r.path, data: r.data, version: target.version &+ 1, zxid: ctx.zxid, time: ctx.time)
         let st = stat(target)

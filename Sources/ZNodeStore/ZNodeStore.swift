@@ -179,7 +179,7 @@ extension ZNodeStore {
     /// starts from the same configuration, so the state stays identical; stats are untouched.
     public func setSystemConfigData(_ data: [UInt8]) {
         guard let zk = root.children[NodeName("zookeeper")], let cfg = zk.children[NodeName("config")] else { return }
-        approximateDataSize += data.count - cfg.data.count
+        approximateDataSize += data.count - cfg.dataSize
         cfg.data = data
     }
 }

@@ -102,9 +102,9 @@ public struct CreateOptions: Hashable, Sendable {
 
 /// One operation inside `multi` (writes and checks) or `multiRead` (reads).
 public enum MultiOp: Hashable, Sendable {
-    case create(path: String, data: [UInt8] = [], options: CreateOptions = .persistent)
+    case create(path: String, data: [UInt8]? = [], options: CreateOptions = .persistent)
     case delete(path: String, version: Int32 = -1)
-    case setData(path: String, data: [UInt8], version: Int32 = -1)
+    case setData(path: String, data: [UInt8]?, version: Int32 = -1)
     case check(path: String, version: Int32)
     case getData(path: String)
     case getChildren(path: String)
@@ -123,18 +123,30 @@ public enum OpResult: Hashable, Sendable {
     case deleted
     case setData(Stat)
     case checked
-    case data([UInt8], Stat)
+    /// nil data: the node's data is null.
+    case data([UInt8]?, Stat)
     case children([String])
     /// This op failed with `code` (in a failed multi, ops that were fine report `.ok`
     /// and the ops after the failing one `RUNTIMEINCONSISTENCY`, as ZooKeeper does).
     case error(ErrorCode)
 }
 
-/// Data plus stat, from `getData`.
+/// Data plus stat, from `getData`. ZooKeeper keeps null data (a node created or set with
+/// null, e.g. zkCli's `create /a`) apart from empty data: `value` is nil for null, and
+/// `data` reads it as empty for callers that do not care.
 public struct NodeData: Hashable, Sendable {
-    public var data: [UInt8]
+    public var value: [UInt8]?
     public var stat: Stat
-    public init(data: [UInt8], stat: Stat) { self.data = data; self.stat = stat }
+    public init(data: [UInt8]?, stat: Stat) { self.value = data; self.stat = stat }
+
+    /// The data, empty when null.
+    public var data: [UInt8] {
+        get { value ?? [] }
+        set { value = newValue }
+    }
+
+    /// The node's data is null (getData answered a -1 buffer; `stat.dataLength` is 0).
+    public var isNull: Bool { value == nil }
 }
 
 /// `ZooDefs.Ids`-style helpers for digest ACLs.

@@ -11,8 +11,9 @@ extension ZooKeeperClient {
     // MARK: create
 
     /// Creates a node and returns its actual path (sequential modes append a counter).
+    /// `data: nil` creates it with null data (as zkCli's `create /path` without data).
     @discardableResult
-    public func create(_ path: String, data: [UInt8] = [], options: CreateOptions = .persistent) async throws -> String {
+    public func create(_ path: String, data: [UInt8]? = [], options: CreateOptions = .persistent) async throws -> String {
         let request = try createRequest(path, data: data, options: options, withStat: false)
         switch try await send(request, path: path) {
         case .create(let p), .create2(let p, _): return clientPath(p)
@@ -22,7 +23,7 @@ extension ZooKeeperClient {
 
     /// Creates a node and returns its path and `Stat` (create2, createContainer, createTTL).
     @discardableResult
-    public func createWithStat(_ path: String, data: [UInt8] = [], options: CreateOptions = .persistent) async throws -> (path: String, stat: Stat) {
+    public func createWithStat(_ path: String, data: [UInt8]? = [], options: CreateOptions = .persistent) async throws -> (path: String, stat: Stat) {
         let request = try createRequest(path, data: data, options: options, withStat: true)
         guard case .create2(let p, let stat) = try await send(request, path: path) else {
             throw ZooKeeperError(.protocolError("unexpected create2 response"), path: path)
@@ -30,7 +31,7 @@ extension ZooKeeperClient {
         return (clientPath(p), stat)
     }
 
-    nonisolated func createRequest(_ path: String, data: [UInt8], options: CreateOptions, withStat: Bool) throws -> ZooKeeperRequest {
+    nonisolated func createRequest(_ path: String, data: [UInt8]?, options: CreateOptions, withStat: Bool) throws -> ZooKeeperRequest {
         let body = CreateRequest(
             path: try serverPath(path, sequential: options.mode.isSequential), data: data, acl: options.acl,
             flags: options.mode.rawValue, ttl: options.ttl)
@@ -83,8 +84,9 @@ extension ZooKeeperClient {
         return (NodeData(data: data, stat: stat), stream)
     }
 
+    /// `data: nil` sets null data.
     @discardableResult
-    public func setData(_ path: String, data: [UInt8], version: Int32 = -1) async throws -> Stat {
+    public func setData(_ path: String, data: [UInt8]?, version: Int32 = -1) async throws -> Stat {
         guard case .stat(let stat) = try await send(.setData(SetDataRequest(path: try serverPath(path), data: data, version: version)), path: path) else {
             throw ZooKeeperError(.protocolError("unexpected setData response"), path: path)
         }

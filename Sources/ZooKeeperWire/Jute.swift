@@ -52,6 +52,17 @@ extension ByteBuffer {
         return bytes
     }
 
+    /// Reads a jute `buffer` keeping null (length -1) apart from empty: znode data.
+    @inlinable
+    public mutating func readJuteOptionalBuffer(_ field: StaticString = "buffer") throws -> [UInt8]? {
+        guard let len = getInteger(at: readerIndex, as: Int32.self) else { throw JuteDecodingError.truncated("\(field)") }
+        if len == -1 {
+            moveReaderIndex(forwardBy: 4)
+            return nil
+        }
+        return try readJuteBuffer(field)
+    }
+
     /// Reads a jute `ustring`; a null string (length -1) reads as "".
     @inlinable
     public mutating func readJuteString(_ field: StaticString = "ustring") throws -> String {

@@ -7,7 +7,7 @@ public enum MultiResult: Hashable, Sendable {
     case delete
     case setData(Stat)
     case check
-    case getData(data: [UInt8], stat: Stat)
+    case getData(data: [UInt8]?, stat: Stat)
     case getChildren([String])
     case error(Int32)
 
@@ -35,7 +35,7 @@ public enum ZooKeeperResponse: Hashable, Sendable {
     case create2(path: String, stat: Stat)
     /// `ExistsResponse`, `SetDataResponse`, `SetACLResponse`.
     case stat(Stat)
-    case getData(data: [UInt8], stat: Stat)
+    case getData(data: [UInt8]?, stat: Stat)
     /// `GetChildrenResponse`.
     case children([String])
     case children2(children: [String], stat: Stat)
@@ -57,7 +57,7 @@ public enum ZooKeeperResponse: Hashable, Sendable {
             stat.write(jute: &b)
         case .stat(let stat): stat.write(jute: &b)
         case .getData(let data, let stat):
-            b.writeJuteBuffer(data)
+            b.writeJuteOptionalBuffer(data)
             stat.write(jute: &b)
         case .children(let c), .ephemerals(let c): b.writeJuteStrings(c)
         case .children2(let c, let stat):
@@ -78,7 +78,7 @@ public enum ZooKeeperResponse: Hashable, Sendable {
                 case .delete, .check: break
                 case .setData(let stat): stat.write(jute: &b)
                 case .getData(let data, let stat):
-                    b.writeJuteBuffer(data)
+                    b.writeJuteOptionalBuffer(data)
                     stat.write(jute: &b)
                 case .getChildren(let c): b.writeJuteStrings(c)
                 case .error(let e): b.writeJuteInt(e)

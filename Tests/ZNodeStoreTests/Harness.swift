@@ -59,7 +59,7 @@ final class Harness {
 
     func data(_ path: String) -> String? {
         if case .getData(let d, _)? = store.read(.getData(PathWatchRequest(path: path)), sessionId: 0, auth: AuthContext(isSuper: true)).response {
-            return String(decoding: d, as: UTF8.self)
+            return String(decoding: d ?? [], as: UTF8.self)
         }
         return nil
     }

@@ -40,7 +40,7 @@ struct ZooKeeperTraceTests {
             case (_, .create2(let p, let s)?): return "C2 \(p) \(stat(s))"
             case (_, .stat(let s)?): return "S " + stat(s)
             case (.delete, _): return "OK"
-            case (_, .getData(let d, let s)?): return "D \(hex(d)) \(stat(s))"
+            case (_, .getData(let d, let s)?): return "D \(hex(d ?? [])) \(stat(s))"
             case (_, .children2(let c, let s)?): return "K \(c.sorted().joined(separator: ",")) \(stat(s))"
             case (_, .acl(let acl, let s)?):
                 return "A " + acl.map { "\($0.perms.rawValue):\($0.id.scheme):\($0.id.id)" }.joined(separator: ";") + " " + stat(s)
@@ -51,7 +51,7 @@ struct ZooKeeperTraceTests {
                 let subs = results.map { m -> String in
                     switch m {
                     case .error(let e): "e\(e)"
-                    case .getData(let d, let s): "g\(hex(d)):\(stat(s))"
+                    case .getData(let d, let s): "g\(hex(d ?? [])):\(stat(s))"
                     case .getChildren(let c): "h" + c.sorted().joined(separator: ",")
                     default: "?\(m)"
                     }

@@ -16,6 +16,13 @@ struct TxnCodecTests {
             auth: AuthContext(ids: [], isSuper: true))),
         LoggedTxn(origin: 1, proposal: 2, sessionId: 0, cxid: 0, time: 4, kind: .request(
             .createTTL(CreateRequest(path: "/t", data: [], acl: ACL.openUnsafe, flags: 5, ttl: 1000)), auth: AuthContext())),
+        // Null znode data stays null (jute length -1), apart from empty.
+        LoggedTxn(origin: 1, proposal: 3, sessionId: 0, cxid: 0, time: 5, kind: .request(
+            .create(CreateRequest(path: "/n", data: nil)), auth: AuthContext())),
+        LoggedTxn(origin: 1, proposal: 4, sessionId: 0, cxid: 0, time: 6, kind: .request(
+            .setData(SetDataRequest(path: "/n", data: nil)), auth: AuthContext())),
+        LoggedTxn(origin: 1, proposal: 5, sessionId: 0, cxid: 0, time: 7, kind: .request(
+            .multi([.create(CreateRequest(path: "/m", data: nil)), .setData(SetDataRequest(path: "/m", data: []))]), auth: AuthContext())),
     ]
 
     @Test("every txn kind survives encode → decode", arguments: samples)

@@ -28,6 +28,8 @@ enum TxnCodecError: Error, Equatable {
 /// `u8 version=1, i32 origin, u64 proposal, i64 sessionId, i32 cxid, i64 time, u8 kind`, then
 /// for kind 1 (createSession) `i32 timeout`; kind 2 (closeSession) nothing; kind 3 (request)
 /// `i32 opcode, <request body as on the wire>, u8 isSuper, vector<Id> auth ids`.
+/// Null znode data travels as on the wire (buffer length -1), which version-1 entries
+/// written before null data was kept never contain, so old logs decode unchanged.
 enum TxnCodec {
     static let version: UInt8 = 1
 
@@ -63,9 +65,9 @@ enum TxnCodec {
         var n = 96 + auth.ids.reduce(0) { $0 + 8 + $1.scheme.utf8.count + $1.id.utf8.count }
         switch request {
         case .create(let r), .create2(let r), .createContainer(let r), .createTTL(let r):
-            n += r.path.utf8.count + r.data.count + 32 * r.acl.count
+            n += r.path.utf8.count + (r.data?.count ?? 0) + 32 * r.acl.count
         case .setData(let r):
-            n += r.path.utf8.count + r.data.count
+            n += r.path.utf8.count + (r.data?.count ?? 0)
         default:
             n += 160
         }

@@ -4,19 +4,20 @@ import NIOCore
 /// createContainer) and `CreateTTLRequest` (the same plus `long ttl`, createTTL).
 public struct CreateRequest: Hashable, Sendable {
     public var path: String
-    public var data: [UInt8]
+    /// nil is ZooKeeper's null data (jute length -1), kept apart from empty.
+    public var data: [UInt8]?
     public var acl: [ACL]
     public var flags: Int32
     /// Only encoded for `createTTL`; 0 otherwise.
     public var ttl: Int64
 
-    public init(path: String, data: [UInt8] = [], acl: [ACL] = ACL.openUnsafe, flags: Int32 = 0, ttl: Int64 = 0) {
+    public init(path: String, data: [UInt8]? = [], acl: [ACL] = ACL.openUnsafe, flags: Int32 = 0, ttl: Int64 = 0) {
         self.path = path; self.data = data; self.acl = acl; self.flags = flags; self.ttl = ttl
     }
 
     public init(jute b: inout ByteBuffer, withTTL: Bool) throws {
         path = try b.readJuteString("CreateRequest.path")
-        data = try b.readJuteBuffer("CreateRequest.data")
+        data = try b.readJuteOptionalBuffer("CreateRequest.data")
         acl = try b.readJuteACLs("CreateRequest.acl")
         flags = try b.readJuteInt("CreateRequest.flags")
         ttl = withTTL ? try b.readJuteLong("CreateTTLRequest.ttl") : 0
@@ -24,7 +25,7 @@ public struct CreateRequest: Hashable, Sendable {
 
     public func write(jute b: inout ByteBuffer, withTTL: Bool) {
         b.writeJuteString(path)
-        b.writeJuteBuffer(data)
+        b.writeJuteOptionalBuffer(data)
         b.writeJuteACLs(acl)
         b.writeJuteInt(flags)
         if withTTL { b.writeJuteLong(ttl) }

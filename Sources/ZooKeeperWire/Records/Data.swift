@@ -3,32 +3,35 @@ import NIOCore
 /// `SetDataRequest { ustring path; buffer data; int version }`.
 public struct SetDataRequest: JuteRecord, Hashable {
     public var path: String
-    public var data: [UInt8]
+    /// nil is ZooKeeper's null data (jute length -1), kept apart from empty.
+    public var data: [UInt8]?
     public var version: Int32
-    public init(path: String, data: [UInt8], version: Int32 = -1) { self.path = path; self.data = data; self.version = version }
+    public init(path: String, data: [UInt8]?, version: Int32 = -1) { self.path = path; self.data = data; self.version = version }
     public init(jute b: inout ByteBuffer) throws {
         path = try b.readJuteString("SetDataRequest.path")
-        data = try b.readJuteBuffer("SetDataRequest.data")
+        data = try b.readJuteOptionalBuffer("SetDataRequest.data")
         version = try b.readJuteInt("SetDataRequest.version")
     }
     public func write(jute b: inout ByteBuffer) {
         b.writeJuteString(path)
-        b.writeJuteBuffer(data)
+        b.writeJuteOptionalBuffer(data)
         b.writeJuteInt(version)
     }
 }
 
 /// `GetDataResponse { buffer data; Stat stat }`.
 public struct GetDataResponse: JuteRecord, Hashable {
-    public var data: [UInt8]
+    /// nil: the node's data is null (jute length -1), as ZooKeeper answers for a node
+    /// created or set with null data.
+    public var data: [UInt8]?
     public var stat: Stat
-    public init(data: [UInt8], stat: Stat) { self.data = data; self.stat = stat }
+    public init(data: [UInt8]?, stat: Stat) { self.data = data; self.stat = stat }
     public init(jute b: inout ByteBuffer) throws {
-        data = try b.readJuteBuffer("GetDataResponse.data")
+        data = try b.readJuteOptionalBuffer("GetDataResponse.data")
         stat = try Stat(jute: &b)
     }
     public func write(jute b: inout ByteBuffer) {
-        b.writeJuteBuffer(data)
+        b.writeJuteOptionalBuffer(data)
         stat.write(jute: &b)
     }
 }

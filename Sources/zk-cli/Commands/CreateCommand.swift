@@ -38,7 +38,8 @@ struct CreateCommand: CliCommand {
             }
         }
         let zk = try await shell.requireClient()
-        let data = args[2].map { Array($0.utf8) } ?? []
+        // Without a data argument zkCli creates the node with null data (`get` prints "null").
+        let data = args[2].map { Array($0.utf8) }
         let created = try await zk.create(args[1]!, data: data, options: CreateOptions(mode: mode, ttl: ttl, acl: acl))
         // zkCli 3.8 prints this line on stderr (CreateCommand: err.println).
         Console.shared.err("Created \(created)")

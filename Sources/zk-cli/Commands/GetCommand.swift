@@ -1,6 +1,6 @@
 import ZooKeeperClient
 
-/// `get [-s] [-w] path`: the data as UTF-8, then the stat block with `-s`.
+/// `get [-s] [-w] path`: the data as UTF-8 (`null` for null data, as zkCli), then the stat block with `-s`.
 struct GetCommand: CliCommand {
     let name = "get"
     let usage = "get [-s] [-w] path"
@@ -10,7 +10,7 @@ struct GetCommand: CliCommand {
         let zk = try await shell.requireClient()
         let (node, watch) = try await zk.getData(args[1]!, watch: args.has("w"))
         if args.has("w") { shell.follow(watch) }
-        Console.shared.out(Format.data(node.data))
+        Console.shared.out(node.isNull ? "null" : Format.data(node.data))
         if args.has("s") { Console.shared.out(Format.stat(node.stat)) }
     }
 }
