@@ -25,6 +25,29 @@ struct OperationsTests {
         #expect(try await zk.exists(base) == nil)
     }
 
+    @Test("null data (data: nil) stays apart from empty data: create, setData, getData, multi")
+    func nullData() async throws {
+        let zk = try await TestSupport.connect(try SharedServer.server)
+        defer { Task { await zk.close() } }
+        let base = TestSupport.basePath()
+        try await zk.create(base, data: nil)
+        var node = try await zk.getData(base)
+        #expect(node.isNull && node.value == nil && node.data == [] && node.stat.dataLength == 0)
+        try await zk.create(base + "/empty")
+        node = try await zk.getData(base + "/empty")
+        #expect(!node.isNull && node.value == [])
+        try await zk.setData(base + "/empty", data: nil)
+        #expect(try await zk.getData(base + "/empty").isNull)
+        try await zk.setData(base, data: [])
+        #expect(try await zk.getData(base).value == [])
+        _ = try await zk.multi([.create(path: base + "/m", data: nil), .setData(path: base, data: nil)])
+        let reads = try await zk.multiRead([.getData(path: base + "/m"), .getData(path: base + "/empty"), .getData(path: base)])
+        for r in reads {
+            guard case .data(let d, let stat) = r else { Issue.record("\(r)"); continue }
+            #expect(d == nil && stat.dataLength == 0)
+        }
+    }
+
     @Test("server error codes arrive as typed errors with ZooKeeper's codes")
     func errorCodes() async throws {
         let zk = try await TestSupport.connect(try SharedServer.server)

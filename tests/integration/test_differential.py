@@ -256,6 +256,35 @@ def sc_multi(r):
     r.do("A", "exists", b + "/bad")
 
 
+def sc_null_data(r):
+    """Null data (-1 buffers) against empty data, in every op that carries data."""
+    r.session("A")
+    r.session("B")
+    b = "/diff-null"
+    r.do("A", "create", b, None)
+    r.do("A", "get_data", b)
+    r.do("A", "exists", b)
+    r.do("B", "get_data", b, True)
+    r.do("A", "set_data", b, b"", -1)
+    r.do("A", "get_data", b)
+    r.do("B", "get_data", b, True)
+    r.do("A", "set_data", b, None, 1)
+    r.do("A", "get_data", b)
+    r.do("A", "create2", b + "/c2", None)
+    r.do("A", "create", b + "/e", b"")
+    r.do("A", "create", b + "/eph", None, jute.OPEN_ACL_UNSAFE, jute.EPHEMERAL)
+    r.do("A", "create", b + "/seq-", None, jute.OPEN_ACL_UNSAFE, jute.PERSISTENT_SEQUENTIAL)
+    r.do("A", "create_container", b + "/cont", None)
+    r.do("A", "create_ttl", b + "/ttl", None, jute.OPEN_ACL_UNSAFE, jute.PERSISTENT_WITH_TTL, 100000)
+    for p in ("/c2", "/e", "/eph", "/seq-0000000003", "/cont", "/ttl"):
+        r.do("A", "get_data", b + p)
+    r.do("A", "multi", [jute.op_create(b + "/m", None), jute.op_set(b + "/e", None), jute.op_create2(b + "/m2", None)])
+    r.do("A", "multi", [jute.op_set(b + "/m", b"x"), jute.op_check(b + "/m", 9)])
+    r.do("A", "multi_read", [jute.op_get_data(b + "/m"), jute.op_get_data(b + "/e"), jute.op_get_data(b + "/m2")])
+    r.do("A", "get_children2", b)
+    r.do("A", "set_data", b + "/nope", None)
+
+
 def sc_watches(r):
     r.session("A")
     r.session("B")
@@ -437,7 +466,7 @@ def make_random_scenario(seed, steps=250, rich=False):
     return scenario
 
 
-SCENARIOS = {"crud": sc_crud, "multi": sc_multi, "watches": sc_watches,
+SCENARIOS = {"crud": sc_crud, "multi": sc_multi, "watches": sc_watches, "null_data": sc_null_data,
              "acl_and_sessions": sc_acl_and_sessions, "bad_requests": sc_bad_requests,
              "random-1": make_random_scenario(1), "random-2": make_random_scenario(2),
              "random-3": make_random_scenario(3),
