@@ -111,7 +111,8 @@ def wait_single_leader(timeline, after, bound, what):
     deadline = after + bound
     while True:
         current = timeline.current_leaders()
-        fresh = [i for i in current if i[0] > after]
+        # (with its fencing token: that line follows the election line)
+        fresh = [i for i in current if i[0] > after and i[2] is not None]
         if len(current) == 1 and fresh:
             return fresh[0]
         if time.monotonic() > deadline:

@@ -33,8 +33,8 @@ actor Participant {
         case .elected(let token):
             guard !leading, !stopping else { return }
             leading = true
-            Output.line("\(name) is now the leader")
-            Output.line("\(name) fencing token \(token)")
+            // One write: a reader never sees the election without its token.
+            Output.line("\(name) is now the leader\n\(name) fencing token \(token)")
         case .revoked:
             guard leading else { return }
             leading = false
