@@ -51,12 +51,19 @@ def test_null_data_over_raw_jute(jc, base):
     assert [r[2][0] for r in rep.body] == [None, None, None]
 
 
-def test_kazoo_reads_null_as_none(zk, jc, base):
+def test_kazoo_reads_and_writes_null_as_none(zk, jc, base):
     assert jc.create(base + "/n", None).err == jute.OK
     value, stat = zk.get(base + "/n")
     assert value is None and stat.data_length == 0
     zk.create(base + "/e", b"")
     assert zk.get(base + "/e")[0] == b""
+    # kazoo sends null for value=None (create and set).
+    zk.create(base + "/k", None)
+    assert get(jc, base + "/k")[0] is None
+    zk.set(base + "/e", None)
+    assert zk.get(base + "/e")[0] is None
+    zk.set(base + "/e", b"")
+    assert get(jc, base + "/e")[0] == b""
 
 
 def test_null_data_survives_restart_log_and_snapshot(server_factory):
