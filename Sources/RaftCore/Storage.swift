@@ -106,8 +106,14 @@ public final class MemoryStorage: LogStorage {
         let i = Int(index - offset)
         var kept = [Entry(term: ents[i].term, index: ents[i].index)]
         kept.append(contentsOf: ents[(i + 1)...])
+        let dropped = ents
         ents = kept
+        releaseDropped?(dropped)
     }
+
+    /// Receives the entries array a compaction replaced, e.g. to free a million entries
+    /// on another thread instead of the caller's.
+    public var releaseDropped: (@Sendable ([Entry]) -> Void)?
 
     /// Appends entries, replacing any conflicting suffix. Entries must be contiguous.
     public func append(_ newEntries: [Entry]) throws(StorageError) {

@@ -245,12 +245,28 @@ public final class DiskStorage: LogStorage {
 
     @discardableResult
     func writeSnapshotFile(_ snap: Snapshot) throws(DiskStorageError) -> String {
-        let name = SnapshotFile.fileName(snap.metadata)
-        try FileIO.writeAtomically(snapDir + "/" + name, dir: snapDir, SnapshotFile.encode(snap))
-        let all = try FileIO.list(snapDir).filter { SnapshotFile.parseName($0) != nil }
-            .sorted { SnapshotFile.parseName($0)! < SnapshotFile.parseName($1)! }
-        for old in all.dropLast(max(1, options.keepSnapshots)) { try FileIO.remove(snapDir + "/" + old) }
-        return snapDir + "/" + name
+        try snapshotFileWriter.write(snap)
+    }
+
+    /// Writes snapshot files (durably, then prunes old ones) on any thread: an application
+    /// encodes and writes a big snapshot off its event loop, then calls `adoptSnapshot`.
+    public var snapshotFileWriter: SnapshotFileWriter {
+        SnapshotFileWriter(snapDir: snapDir, keep: max(1, options.keepSnapshots))
+    }
+
+    /// Records a snapshot whose file `snapshotFileWriter` already wrote durably (at `path`);
+    /// the entries it covers were applied, hence already durable in the WAL. Call `compact`
+    /// afterwards.
+    public func adoptSnapshot(_ snap: Snapshot, file path: String) throws(DiskStorageError) {
+        if snap.metadata.index <= mem.currentSnapshot.metadata.index { throw .invalidArgument("snapshot \(snap.metadata.index) is out of date") }
+        let previous = snapshotFile
+        do {
+            _ = try mem.createSnapshot(index: snap.metadata.index, configuration: snap.metadata.configuration,
+                                       data: withoutData(snap, file: path).data)
+        } catch {
+            snapshotFile = previous
+            throw .invalidArgument("adopt snapshot \(snap.metadata.index): \(error)")
+        }
     }
 
     /// Drops entries up to `index` (which a snapshot must cover) from memory and
@@ -262,10 +278,33 @@ public final class DiskStorage: LogStorage {
         if index >= (try! mem.firstIndex()) {
             do { try mem.compact(upTo: index) } catch { throw .invalidArgument("compact: \(error)") }
         }
+        var obsolete: [String] = []
         while segments.count > 1 && segments[0].maxIndex <= index {
-            try FileIO.remove(walDir + "/" + segments[0].name)
+            obsolete.append(walDir + "/" + segments[0].name)
             segments.removeFirst()
         }
+        if obsolete.isEmpty { return }
+        if let removeFiles = removeObsoleteSegments {
+            removeFiles(obsolete)
+        } else {
+            for path in obsolete { try FileIO.remove(path) }
+        }
+    }
+
+    /// Deletes WAL segments a compaction made obsolete, e.g. on another thread (unlinking
+    /// big files can take tens of ms). Recovery skips entries a snapshot covers, so a
+    /// segment that outlives a crash is harmless. Nil: deleted at once.
+    public var removeObsoleteSegments: (@Sendable ([String]) -> Void)?
+
+    /// Deletes files (for `removeObsoleteSegments`).
+    public static func removeFiles(_ paths: [String]) throws(DiskStorageError) {
+        for path in paths { try FileIO.remove(path) }
+    }
+
+    /// See `MemoryStorage.releaseDropped`.
+    public var releaseCompactedEntries: (@Sendable ([Entry]) -> Void)? {
+        get { mem.releaseDropped }
+        set { mem.releaseDropped = newValue }
     }
 
     /// Number of WAL segment files currently on disk.
@@ -296,5 +335,22 @@ public struct PendingWALSync: Sendable {
     public func run() throws(DiskStorageError) {
         defer { close(fd) }
         try FileIO.fsyncFD(fd, path)
+    }
+}
+
+/// See `DiskStorage.snapshotFileWriter`.
+public struct SnapshotFileWriter: Sendable {
+    let snapDir: String
+    let keep: Int
+
+    /// Returns the file's path.
+    @discardableResult
+    public func write(_ snap: Snapshot) throws(DiskStorageError) -> String {
+        let name = SnapshotFile.fileName(snap.metadata)
+        try FileIO.writeAtomically(snapDir + "/" + name, dir: snapDir, SnapshotFile.encode(snap))
+        let all = try FileIO.list(snapDir).filter { SnapshotFile.parseName($0) != nil }
+            .sorted { SnapshotFile.parseName($0)! < SnapshotFile.parseName($1)! }
+        for old in all.dropLast(keep) { try FileIO.remove(snapDir + "/" + old) }
+        return snapDir + "/" + name
     }
 }

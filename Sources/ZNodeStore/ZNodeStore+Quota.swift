@@ -77,6 +77,7 @@ extension ZNodeStore {
     }
 
     private func replaceRawData(_ node: ZNode, _ data: [UInt8]) {
+        willMutate(node)
         undoLog?.append(.rawData(node: node, data: node.data))
         approximateDataSize += data.count - node.dataSize
         node.data = data

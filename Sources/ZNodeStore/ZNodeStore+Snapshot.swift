@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import ZooKeeperWire
 
 /// Deterministic snapshots of the replicated state (tree, sessions, lastZxid; not
@@ -7,78 +9,68 @@ import ZooKeeperWire
 /// byte-identical.
 ///
 /// Layout (big-endian): "TUSKSNAP", u32 version, i64 lastZxid, u32 #sessions × (i64 id,
-/// i32 timeout), u32 #acl lists × (u32 n × (i32 perms, str scheme, str id)), then the
+/// i32 timeout, i32 owner server (version ≥ 3; 0 = unknown)), u32 #acl lists × (u32 n × (i32 perms, str scheme, str id)), then the
 /// root node and its subtree in preorder: [str name unless root] i64 czxid mzxid pzxid
 /// ctime mtime ephemeralOwner, i32 version cversion aversion, u32 acl#, bytes data,
 /// u32 #children. Strings and bytes are u32 length + bytes.
 /// Version 2 (null znode data): a data length of 0xFFFFFFFF is null data. Version 1
 /// snapshots (which cannot hold null data) still load.
+/// Version 3 (session moved): each session also carries its owner server.
 extension ZNodeStore {
     static let snapshotMagic = Array("TUSKSNAP".utf8)
-    static let snapshotVersion: UInt32 = 2
+    static let snapshotVersion: UInt32 = 3
 
+    /// The whole snapshot at once (tests, tools, and logs without a background writer).
     public func serializeSnapshot() -> [UInt8] {
-        var aclNumbers: [Int32: UInt32] = [:]
-        var aclOrder: [Int32] = []
-        var nodes = SnapshotWriter()
-        // ~70 bytes of stat and lengths per node besides its name and data.
-        nodes.out.reserveCapacity(nodeCount * 80 + approximateDataSize)
-        var stack: [(node: ZNode, name: NodeName?)] = [(root, nil)]
-        while let (n, name) = stack.popLast() {
-            if let name { nodes.string(name.string) }
-            let number: UInt32
-            if let k = aclNumbers[n.aclIndex] { number = k } else {
-                number = UInt32(aclOrder.count)
-                aclNumbers[n.aclIndex] = number
-                aclOrder.append(n.aclIndex)
-            }
-            nodes.i64(n.czxid); nodes.i64(n.mzxid); nodes.i64(n.pzxid)
-            nodes.i64(n.ctime); nodes.i64(n.mtime); nodes.i64(n.ephemeralOwner)
-            nodes.i32(n.version); nodes.i32(n.cversion); nodes.i32(n.aversion)
-            nodes.u32(number)
-            nodes.optionalBytes(n.data)
-            nodes.u32(UInt32(n.children.count))
-            switch n.children.count {
-            case 0: break
-            case 1: stack.append((n.children.first!.value, n.children.first!.key))
-            default:
-                for (childName, child) in NodeName.sorted(n.children).reversed() { stack.append((child, childName)) }
-            }
-        }
-        var w = SnapshotWriter()
-        w.out += ZNodeStore.snapshotMagic
-        w.u32(ZNodeStore.snapshotVersion)
-        w.i64(lastZxid)
-        w.u32(UInt32(sessionTimeouts.count))
-        for (id, timeout) in sessionTimeouts.sorted(by: { $0.key < $1.key }) {
-            w.i64(id)
-            w.i32(timeout)
-        }
-        w.u32(UInt32(aclOrder.count))
-        for index in aclOrder {
-            let list = acls[index]
-            w.u32(UInt32(list.count))
-            for a in list {
-                w.i32(a.perms.rawValue)
-                w.string(a.id.scheme)
-                w.string(a.id.id)
-            }
-        }
-        w.out += nodes.out
-        return w.out
+        let builder = beginSnapshot()
+        builder.backgroundSortThreshold = Int.max
+        while !builder.step(maxNodes: Int.max) {}
+        endSnapshot(builder)
+        return builder.finish()
+    }
+
+    /// Starts an incremental snapshot of the current state. O(1) apart from copy-on-write
+    /// captures: the tree is walked by `step` calls, between which txns may be applied;
+    /// until `endSnapshot`, every primitive mutation first preserves the node's state as
+    /// it was here, so the walk still sees exactly this state. One at a time.
+    public func beginSnapshot() -> SnapshotBuilder {
+        if let old = activeSnapshot { endSnapshot(old) }
+        let b = SnapshotBuilder(root: root, lastZxid: lastZxid, sessions: sessionTimeouts, owners: sessionOwners, acls: acls.lists)
+        // Growing the buffer by doubling would copy it (up to ~100 MB at once) on the loop.
+        b.reserve(approximateDataSize + nodeCount * 80)
+        activeSnapshot = b
+        return b
+    }
+
+    /// Stops preserving pre-images for `builder` (call when its walk is done or abandoned).
+    public func endSnapshot(_ builder: SnapshotBuilder) {
+        if activeSnapshot === builder { activeSnapshot = nil }
+        builder.abandon()
+    }
+
+    /// Called by the primitive mutations before they change `node` (its fields or children).
+    @inline(__always)
+    func willMutate(_ node: ZNode) {
+        if let b = activeSnapshot { b.preserve(node) }
     }
 
     public static func deserialize(_ bytes: [UInt8], config: ZNodeStoreConfig) throws -> ZNodeStore {
         var r = SnapshotReader(buffer: bytes)
         guard try r.raw(snapshotMagic.count) == snapshotMagic else { throw SnapshotError.badMagic }
         let version = try r.u32()
-        guard version == 1 || version == snapshotVersion else { throw SnapshotError.unsupportedVersion(version) }
+        guard (1...snapshotVersion).contains(version) else { throw SnapshotError.unsupportedVersion(version) }
         let nullableData = version >= 2
         let lastZxid = try r.i64()
         var sessions: [Int64: Int32] = [:]
+        var owners: [Int64: Int32] = [:]
         for _ in 0..<(try r.u32()) {
             let id = try r.i64()
             sessions[id] = try r.i32()
+            // Before version 3 there were no owners: unknown accepts writes from any server.
+            if version >= 3 {
+                let owner = try r.i32()
+                if owner != 0 { owners[id] = owner }
+            }
         }
         var aclLists: [[ACL]] = []
         for _ in 0..<(try r.u32()) {
@@ -113,6 +105,7 @@ extension ZNodeStore {
         store.approximateDataSize = root.dataSize
         store.lastZxid = lastZxid
         store.sessionTimeouts = sessions
+        store.sessionOwners = owners
         var stack: [(node: ZNode, path: String, remaining: UInt32)] = []
         if rootChildren > 0 {
             root.children.reserveCapacity(Int(rootChildren))
@@ -143,6 +136,176 @@ extension ZNodeStore {
         guard r.atEnd else { throw SnapshotError.corrupt("trailing bytes") }
         store.rebuildQuotaPaths()
         return store
+    }
+}
+
+/// An incremental, deterministic snapshot (see `ZNodeStore.beginSnapshot`). `step` runs
+/// on the store's thread; once the walk is done and `endSnapshot` was called, `finish`
+/// only touches value-type captures and may run on any thread.
+public final class SnapshotBuilder: @unchecked Sendable {
+    private let lastZxid: Int64
+    private let sessions: [Int64: Int32]
+    private let owners: [Int64: Int32]
+    private let aclLists: [[ACL]]
+    private var aclNumbers: [Int32: UInt32] = [:]
+    private var aclOrder: [Int32] = []
+    private var nodes = SnapshotWriter()
+    /// The walk: for each open node, its children sorted by name and the next to write.
+    private var stack: [(kids: [(key: NodeName, value: ZNode)], next: Int)] = []
+    private var root: ZNode?
+    /// A big child list being sorted off the loop (see `step`).
+    private let sortLock = NSLockLike()
+    private var sorting = false
+    private var sorted: [(key: NodeName, value: ZNode)]?
+    /// Child lists at least this long are sorted on a background thread.
+    public var backgroundSortThreshold = 4096
+    private var sortQueue: DispatchQueue { DispatchQueue.global(qos: .utility) }
+    /// Nodes changed since `beginSnapshot`, with a copy of their state at that point.
+    private var preimages: [ObjectIdentifier: (live: ZNode, copy: ZNode)] = [:]
+    public private(set) var nodesWritten = 0
+    public var preservedNodes: Int { preimages.count }
+    public private(set) var isDone = false
+    /// The store went away before the walk finished: the snapshot is incomplete.
+    public private(set) var isAbandoned = false
+    /// True while `step` waits for a background sort (call it again a little later).
+    public var isWaiting: Bool { sortLock.withLock { sorting } }
+
+    init(root: ZNode, lastZxid: Int64, sessions: [Int64: Int32], owners: [Int64: Int32], acls: [[ACL]]) {
+        self.lastZxid = lastZxid
+        self.sessions = sessions
+        self.owners = owners
+        self.aclLists = acls
+        self.root = root
+    }
+
+    func preserve(_ n: ZNode) {
+        let key = ObjectIdentifier(n)
+        guard !isDone, preimages[key] == nil else { return }
+        let copy = ZNode(data: n.data, aclIndex: n.aclIndex, zxid: n.czxid, time: n.ctime, ephemeralOwner: n.ephemeralOwner)
+        copy.mzxid = n.mzxid; copy.pzxid = n.pzxid; copy.mtime = n.mtime
+        copy.version = n.version; copy.cversion = n.cversion; copy.aversion = n.aversion
+        copy.children = n.children
+        preimages[key] = (n, copy)
+    }
+
+    func reserve(_ bytes: Int) { nodes.out.reserveCapacity(bytes) }
+
+    private func image(_ live: ZNode) -> ZNode {
+        preimages.isEmpty ? live : (preimages[ObjectIdentifier(live)]?.copy ?? live)
+    }
+
+    /// Writes one node (not its children); returns its child dictionary as of the snapshot.
+    private func write(_ n: ZNode, name: NodeName?) -> [NodeName: ZNode] {
+        if let name { nodes.string(name.string) }
+        let number: UInt32
+        if let k = aclNumbers[n.aclIndex] { number = k } else {
+            number = UInt32(aclOrder.count)
+            aclNumbers[n.aclIndex] = number
+            aclOrder.append(n.aclIndex)
+        }
+        nodes.i64(n.czxid); nodes.i64(n.mzxid); nodes.i64(n.pzxid)
+        nodes.i64(n.ctime); nodes.i64(n.mtime); nodes.i64(n.ephemeralOwner)
+        nodes.i32(n.version); nodes.i32(n.cversion); nodes.i32(n.aversion)
+        nodes.u32(number)
+        nodes.optionalBytes(n.data)
+        nodes.u32(UInt32(n.children.count))
+        nodesWritten += 1
+        return n.children
+    }
+
+    /// Opens `children` for the walk: sorted at once when small, else on a background
+    /// thread (a million-child node would take ~0.5 s to sort); false while that runs.
+    private func open(_ children: [NodeName: ZNode]) -> Bool {
+        if children.isEmpty { return true }
+        if children.count < backgroundSortThreshold {
+            stack.append((NodeName.sorted(children), 0))
+            return true
+        }
+        sortLock.withLock { sorting = true }
+        // `children` is a copy-on-write value: the loop may keep mutating the live one.
+        let box = UncheckedBox(children)
+        sortQueue.async { [self] in
+            let result = NodeName.sorted(box.value)
+            sortLock.withLock { sorted = result; sorting = false }
+        }
+        return false
+    }
+
+    /// Writes up to `maxNodes` more nodes; true once the whole tree is written. Returns
+    /// false early while a background sort runs (`isWaiting`).
+    public func step(maxNodes: Int) -> Bool {
+        if isDone { return true }
+        if let ready: [(key: NodeName, value: ZNode)] = sortLock.withLock({ defer { sorted = nil }; return sorted }) {
+            stack.append((ready, 0))
+        } else if isWaiting {
+            return false
+        }
+        var budget = maxNodes
+        if let r = root {
+            root = nil
+            budget -= 1
+            if !open(write(image(r), name: nil)) { return false }
+        }
+        while budget > 0, !stack.isEmpty {
+            let top = stack.count - 1
+            let i = stack[top].next
+            if i == stack[top].kids.count {
+                let done = stack.removeLast()
+                if done.kids.count >= backgroundSortThreshold {
+                    // Freeing a million-entry list takes tens of ms: do it off the loop.
+                    let box = UncheckedBox(done.kids)
+                    sortQueue.async { _ = box.value.count }
+                }
+                continue
+            }
+            stack[top].next = i + 1
+            budget -= 1
+            let (name, child) = stack[top].kids[i]
+            if !open(write(image(child), name: name)) { return false }
+        }
+        if stack.isEmpty && root == nil { isDone = true }
+        return isDone
+    }
+
+    func abandon() {
+        if !stack.isEmpty || root != nil || isWaiting { isAbandoned = true }
+        releaseTree()
+    }
+
+    /// Drops the references into the live tree (the walk, the pre-images).
+    func releaseTree() {
+        isDone = true
+        stack = []
+        root = nil
+        preimages = [:]
+    }
+
+    /// The snapshot bytes: header (sessions, ACL lists by first use) + the nodes.
+    public func finish() -> [UInt8] {
+        var w = SnapshotWriter()
+        w.out.reserveCapacity(nodes.out.count + 64 + sessions.count * 16)
+        w.out += ZNodeStore.snapshotMagic
+        w.u32(ZNodeStore.snapshotVersion)
+        w.i64(lastZxid)
+        w.u32(UInt32(sessions.count))
+        for (id, timeout) in sessions.sorted(by: { $0.key < $1.key }) {
+            w.i64(id)
+            w.i32(timeout)
+            w.i32(owners[id] ?? 0)
+        }
+        w.u32(UInt32(aclOrder.count))
+        for index in aclOrder {
+            let list = aclLists[Int(index)]
+            w.u32(UInt32(list.count))
+            for a in list {
+                w.i32(a.perms.rawValue)
+                w.string(a.id.scheme)
+                w.string(a.id.id)
+            }
+        }
+        w.out += nodes.out
+        nodes.out = []
+        return w.out
     }
 }
 
@@ -201,4 +364,16 @@ struct SnapshotReader {
         }
         return s
     }
+}
+
+/// A tiny lock for the background-sort hand-off.
+final class NSLockLike: @unchecked Sendable {
+    private let m = Mutex(())
+    func withLock<T>(_ body: () -> T) -> T { m.withLock { _ in body() } }
+}
+
+/// Hands a copy-on-write value to the background sort (only read there).
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

@@ -21,9 +21,12 @@ enum Undo {
 
 extension ZNodeStore {
     // MARK: - Primitive mutations (the only code that changes the tree)
+    // Each calls `willMutate` on every node it changes before changing it (incremental
+    // snapshots rely on it); `rollback` only reverts nodes these already preserved.
 
     func insertNode(parent: ZNode, name: NodeName, path: String, data: [UInt8]?, acl: [ACL],
                     owner: Int64, zxid: Int64, time: Int64) -> ZNode {
+        willMutate(parent)
         let child = ZNode(data: data, aclIndex: acls.retain(acl), zxid: zxid, time: time, ephemeralOwner: owner)
         undoLog?.append(.created(parent: parent, name: name, path: path, parentCversion: parent.cversion, parentPzxid: parent.pzxid))
         parent.children[name] = child
@@ -37,6 +40,9 @@ extension ZNodeStore {
     }
 
     func removeNode(parent: ZNode, name: NodeName, path: String, zxid: Int64) {
+        guard let existing = parent.children[name] else { return }
+        willMutate(parent)
+        willMutate(existing)
         guard let node = parent.children.removeValue(forKey: name) else { return }
         parent.sortedChildCache = nil
         let acl = acls[node.aclIndex]
@@ -48,6 +54,7 @@ extension ZNodeStore {
     }
 
     func setNodeData(_ node: ZNode, path: String, data: [UInt8]?, version: Int32, zxid: Int64, time: Int64) {
+        willMutate(node)
         undoLog?.append(.dataSet(node: node, path: path, data: node.data, version: node.version, mzxid: node.mzxid, mtime: node.mtime))
         let bytesDiff = (data?.count ?? 0) - node.dataSize
         approximateDataSize += bytesDiff
@@ -60,6 +67,7 @@ extension ZNodeStore {
     }
 
     func setNodeACL(_ node: ZNode, acl: [ACL], aversion: Int32) {
+        willMutate(node)
         undoLog?.append(.aclSet(node: node, acl: acls[node.aclIndex], aversion: node.aversion))
         let newIndex = acls.retain(acl)
         acls.release(node.aclIndex)

@@ -11,6 +11,8 @@ public final class ZNodeStore {
     let root: ZNode
     var acls = ACLCache()
     var sessionTimeouts: [Int64: Int32] = [:]
+    /// The server (txn origin) each session is attached to; absent or 0 = unknown/any.
+    var sessionOwners: [Int64: Int32] = [:]
     var ephemerals: [Int64: Set<String>] = [:]
     var containers: Set<String> = []
     var ttls: Set<String> = []
@@ -30,6 +32,8 @@ public final class ZNodeStore {
     var pendingTriggers: [Trigger] = []
     /// Undo records while a multi is being applied.
     var undoLog: [Undo]?
+    /// The incremental snapshot in progress, whose pre-images the mutations keep.
+    var activeSnapshot: SnapshotBuilder?
 
     static let specialPaths: Set<String> = ["/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config"]
 
@@ -56,6 +60,8 @@ public final class ZNodeStore {
     /// Releases the tree iteratively: a very deep chain of nodes would otherwise be
     /// released recursively and could overflow the stack.
     deinit {
+        // The walk of an unfinished snapshot would see the tree being torn down.
+        activeSnapshot?.abandon()
         var stack = [root]
         while let n = stack.popLast() {
             stack.append(contentsOf: n.children.values)
@@ -110,6 +116,9 @@ public final class ZNodeStore {
 
     public func isSessionLive(_ id: Int64) -> Bool { sessionTimeouts[id] != nil }
 
+    /// The server a live session is attached to (0 when unknown).
+    public func sessionOwner(_ id: Int64) -> Int32 { sessionOwners[id] ?? 0 }
+
     public func ephemeralCount() -> Int { ephemerals.values.reduce(0) { $0 + $1.count } }
 
     /// `nodeCount + 1`: ZooKeeper's `DataTree.getNodeCount()` (mntr `zk_znode_count`)
@@ -131,12 +140,23 @@ public final class ZNodeStore {
         switch txn.kind {
         case .createSession(let timeout):
             sessionTimeouts[txn.sessionId] = timeout
+            if txn.origin != 0 { sessionOwners[txn.sessionId] = txn.origin }
             return .ok(.empty)
         case .closeSession:
             closeSession(txn)
+            sessionOwners[txn.sessionId] = nil
             firePendingTriggers()
             return .ok(.empty)
+        case .attachSession:
+            guard sessionTimeouts[txn.sessionId] != nil else { return .failure(.sessionExpired) }
+            sessionOwners[txn.sessionId] = txn.origin
+            return .ok(.empty)
         case .request(let request, let auth):
+            // ZooKeeper's checkSession(id, owner): a write from a server the session has
+            // moved away from changes nothing.
+            if txn.origin != 0, let owner = sessionOwners[txn.sessionId], owner != 0, owner != txn.origin {
+                return .failure(.sessionMoved)
+            }
             let ctx = OpContext(sessionId: txn.sessionId, zxid: txn.zxid, time: txn.time, auth: auth)
             if case .multi(let ops) = request {
                 return applyMulti(ops, ctx)
@@ -179,6 +199,7 @@ extension ZNodeStore {
     /// starts from the same configuration, so the state stays identical; stats are untouched.
     public func setSystemConfigData(_ data: [UInt8]) {
         guard let zk = root.children[NodeName("zookeeper")], let cfg = zk.children[NodeName("config")] else { return }
+        willMutate(cfg)
         approximateDataSize += data.count - cfg.dataSize
         cfg.data = data
     }

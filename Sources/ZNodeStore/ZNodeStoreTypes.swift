@@ -39,8 +39,12 @@ public struct Txn: Sendable, Hashable {
     /// Milliseconds since the epoch, stamped by the leader.
     public var time: Int64
     public var kind: TxnKind
-    public init(sessionId: Int64, cxid: Int32 = 0, zxid: Int64, time: Int64, kind: TxnKind) {
+    /// The server the txn was proposed on (0: unknown, e.g. unit tests). A session's
+    /// writes must come from the server that owns it (see `TxnKind.attachSession`).
+    public var origin: Int32
+    public init(sessionId: Int64, cxid: Int32 = 0, zxid: Int64, time: Int64, kind: TxnKind, origin: Int32 = 0) {
         self.sessionId = sessionId; self.cxid = cxid; self.zxid = zxid; self.time = time; self.kind = kind
+        self.origin = origin
     }
 }
 
@@ -48,6 +52,9 @@ public enum TxnKind: Sendable, Hashable {
     case createSession(timeout: Int32)
     /// Client close or expiry: deletes the session's ephemerals (firing watches).
     case closeSession
+    /// A client resumed the session on the txn's origin server, which becomes its owner:
+    /// later writes proposed elsewhere fail with SESSIONMOVED (ZooKeeper's `setOwner`).
+    case attachSession
     /// create/create2/createContainer/createTTL/delete/deleteContainer/setData/setACL/check/multi.
     case request(ZooKeeperRequest, auth: AuthContext)
 }

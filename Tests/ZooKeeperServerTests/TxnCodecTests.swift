@@ -8,6 +8,7 @@ struct TxnCodecTests {
     static let samples: [LoggedTxn] = [
         LoggedTxn(origin: 1, proposal: 7, sessionId: 0x0100_0000_0000_0001, cxid: 0, time: 1_764_000_000_000, kind: .createSession(timeout: 30000)),
         LoggedTxn(origin: 2, proposal: 8, sessionId: 5, cxid: 9, time: 1, kind: .closeSession),
+        LoggedTxn(origin: 3, proposal: 9, sessionId: 5, cxid: 0, time: 1, kind: .attachSession),
         LoggedTxn(origin: 3, proposal: .max, sessionId: -1, cxid: 12, time: 2, kind: .request(
             .create(CreateRequest(path: "/a", data: [1, 2], acl: ACL.creatorAll, flags: 1)),
             auth: AuthContext(ids: [Id(scheme: "ip", id: "127.0.0.1"), Id(scheme: "digest", id: "u:x=")], isSuper: false))),

@@ -26,4 +26,13 @@ extension DiskStorage: RaftLogStore {
     func recordSnapshot(index: UInt64, configuration: Configuration, data: [UInt8]) throws {
         try createSnapshot(index: index, configuration: configuration, data: data)
     }
+
+    func backgroundSnapshotWriter() -> (@Sendable (Snapshot) throws -> String)? {
+        let writer = snapshotFileWriter
+        return { snap in try writer.write(snap) }
+    }
+
+    func adoptWrittenSnapshot(_ metadata: SnapshotMetadata, file: String) throws {
+        try adoptSnapshot(Snapshot(metadata: metadata, data: []), file: file)
+    }
 }

@@ -13,9 +13,19 @@ protocol RaftLogStore: LogStorage {
     func compactLog(upTo index: UInt64) throws
     /// Records the application's state at `index` (already applied) as the latest snapshot.
     func recordSnapshot(index: UInt64, configuration: Configuration, data: [UInt8]) throws
+    /// Writes a snapshot's file durably on any thread (nil: no files, `recordSnapshot` on
+    /// the loop does everything); then `adoptWrittenSnapshot` records it, on the loop.
+    func backgroundSnapshotWriter() -> (@Sendable (Snapshot) throws -> String)?
+    /// Records the snapshot the writer put in `file`.
+    func adoptWrittenSnapshot(_ metadata: SnapshotMetadata, file: String) throws
 }
 
 extension RaftLogStore {
+    func backgroundSnapshotWriter() -> (@Sendable (Snapshot) throws -> String)? { nil }
+    func adoptWrittenSnapshot(_ metadata: SnapshotMetadata, file: String) throws {
+        throw RaftLogStoreError.noSnapshotFiles
+    }
+
     func persistDeferringSync(entries: [Entry], hardState: HardState?, snapshot: Snapshot?, sync: Bool) throws
         -> (@Sendable () throws -> Void)? {
         try persist(entries: entries, hardState: hardState, snapshot: snapshot, sync: sync)
@@ -46,4 +56,9 @@ final class InMemoryRaftLog: RaftLogStore {
     func firstIndex() throws(StorageError) -> UInt64 { try storage.firstIndex() }
     func lastIndex() throws(StorageError) -> UInt64 { try storage.lastIndex() }
     func snapshot() throws(StorageError) -> Snapshot { try storage.snapshot() }
+}
+
+enum RaftLogStoreError: Error {
+    /// `adoptWrittenSnapshot` on a store without `backgroundSnapshotWriter`.
+    case noSnapshotFiles
 }

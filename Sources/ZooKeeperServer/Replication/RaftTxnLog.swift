@@ -2,6 +2,7 @@ import Dispatch
 import Logging
 import NIOCore
 import RaftCore
+import RaftStorage
 import ZNodeStore
 import ZooKeeperWire
 
@@ -58,6 +59,16 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         self.origin = Int32(truncatingIfNeeded: nodeId)
         self.appliedIndex = applied
         self.snapshotIndex = applied
+        // Compacting after a big snapshot drops ~snapCount entries: free them off the loop.
+        if let disk = store as? DiskStorage {
+            disk.releaseCompactedEntries = { dropped in Self.snapshotQueue.async { _ = dropped.count } }
+            let log = logger
+            disk.removeObsoleteSegments = { paths in
+                Self.snapshotQueue.async {
+                    do { try DiskStorage.removeFiles(paths) } catch { log.warning("cannot delete old WAL segments: \(error)") }
+                }
+            }
+        }
         // Proposal ids must not repeat across restarts: replayed entries carry old ones.
         self.nextProposal = UInt64(max(0, clock())) << 16
     }
@@ -210,6 +221,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
                 if let snap = rd.snapshot {
                     // A snapshot from the leader replaces the whole state.
                     logger.info("installing snapshot at index \(snap.metadata.index) (\(snap.data.count) bytes) from the leader")
+                    cancelSnapshot()
                     try applier.restore(snapshot: snap.data)
                     appliedIndex = snap.metadata.index
                     snapshotIndex = snap.metadata.index
@@ -267,34 +279,127 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         }
         node.advance(rd)
         releaseReads()
-        if appliedIndex >= snapshotIndex + snapCount {
+        if snapshotInProgress == nil && appliedIndex >= snapshotIndex + snapCount {
             takeSnapshot()
         }
     }
 
-    /// Snapshots the applied state and compacts the log behind it. Returns the index.
+    /// The snapshot being taken: walked in slices on the loop, then encoded and written
+    /// on `snapshotQueue`, then adopted (and the log compacted) back on the loop.
+    private var snapshotInProgress: (index: UInt64, configuration: Configuration, job: any SnapshotJob,
+                                     started: UInt64, slices: Int, longestSliceNs: UInt64)?
+    private static let snapshotQueue = DispatchQueue(label: "tusk.snapshot")
+    /// Longest stretch of one snapshot walk slice on the event loop.
+    var snapshotSliceNs: UInt64 = 5_000_000
+    /// The last completed snapshot: loop time of its walk (ms), slices, longest slice (ms).
+    private(set) var lastSnapshotStats: (index: UInt64, bytes: Int, walkSlices: Int, longestSliceMs: Double, totalMs: Double)?
+
+    /// Starts a snapshot of the applied state (the log is compacted behind it once its
+    /// file is durable). Returns the index it covers; a snapshot already in progress is
+    /// not restarted.
     @discardableResult
     func takeSnapshot() -> UInt64 {
+        if let s = snapshotInProgress { return s.index }
         let index = appliedIndex
         guard index > snapshotIndex else { return snapshotIndex }
-        let started = clock()
-        let data = applier.snapshotData()
-        do {
-            try store.recordSnapshot(index: index, configuration: node.configuration, data: data)
-            snapshotIndex = index
-            if index > entriesKeptAfterSnapshot {
-                try store.compactLog(upTo: index - entriesKeptAfterSnapshot)
+        snapshotInProgress = (index, node.configuration, applier.beginSnapshot(), DispatchTime.now().uptimeNanoseconds, 0, 0)
+        continueSnapshot()
+        return index
+    }
+
+    private func continueSnapshot() {
+        guard var s = snapshotInProgress else { return }
+        let sliceStart = DispatchTime.now().uptimeNanoseconds
+        var done = false
+        var now = sliceStart
+        repeat {
+            done = s.job.step(maxNodes: 512)
+            now = DispatchTime.now().uptimeNanoseconds
+        } while !done && !s.job.isWaiting && now - sliceStart < snapshotSliceNs
+        s.slices += 1
+        s.longestSliceNs = max(s.longestSliceNs, now - sliceStart)
+        snapshotInProgress = s
+        let job = s.job
+        guard done else {
+            // Let the loop serve I/O and apply entries before the next slice (a little
+            // later when the walk waits for a big child list sorted in the background).
+            let next: @Sendable () -> Void = { [self] in
+                if let current = snapshotInProgress, current.job === job { continueSnapshot() }
             }
-            logger.info("snapshot at index \(index): \(data.count) bytes in \(clock() - started) ms")
+            // Not `execute`: NIO runs tasks queued by tasks before it polls sockets again,
+            // so back-to-back slices would starve the clients. A task due in the future
+            // lets the loop poll (and serve) first.
+            eventLoop.scheduleTask(in: job.isWaiting ? .milliseconds(2) : .microseconds(500), next)
+            return
+        }
+        applier.endSnapshot(job)
+        let metadata = SnapshotMetadata(index: s.index, term: node.logTerm(at: s.index) ?? 0, configuration: s.configuration)
+        guard let writer = store.backgroundSnapshotWriter() else {
+            let data = job.finish()
+            snapshotWritten(job, metadata, bytes: data.count, failure: nil) { [store] in
+                try store.recordSnapshot(index: metadata.index, configuration: metadata.configuration, data: data)
+            }
+            return
+        }
+        let loop = eventLoop
+        Self.snapshotQueue.async {
+            // Encoding, writing and freeing the (state-sized) buffers all happen here.
+            var path = ""
+            var bytes = 0
+            let failure: (any Error)?
+            do {
+                let data = job.finish()
+                bytes = data.count
+                path = try writer(Snapshot(metadata: metadata, data: data))
+                failure = nil
+            } catch { failure = error }
             #if os(Linux)
             // The snapshot's buffers were as large as the whole state: hand the freed pages
             // back to the system (glibc keeps them otherwise: ~35 MB at 1M znodes).
             _ = glibcMallocTrim(0)
             #endif
+            loop.execute { [self, path, bytes] in
+                snapshotWritten(job, metadata, bytes: bytes, failure: failure) { [store] in
+                    try store.adoptWrittenSnapshot(metadata, file: path)
+                }
+            }
+        }
+    }
+
+    private func snapshotWritten(_ job: any SnapshotJob, _ metadata: SnapshotMetadata, bytes: Int, failure: (any Error)?,
+                                 adopt: () throws -> Void) {
+        guard var s = snapshotInProgress, s.job === job else { return }  // cancelled by an installed snapshot
+        snapshotInProgress = nil
+        let index = metadata.index
+        if let failure {
+            logger.error("snapshot at index \(index) failed: \(failure)")
+            return
+        }
+        guard !job.isAbandoned, index > snapshotIndex else { return }
+        do {
+            let adoptStart = DispatchTime.now().uptimeNanoseconds
+            try adopt()
+            let adoptedNs = DispatchTime.now().uptimeNanoseconds - adoptStart
+            snapshotIndex = index
+            if index > entriesKeptAfterSnapshot {
+                try store.compactLog(upTo: index - entriesKeptAfterSnapshot)
+            }
+            let adoptNs = DispatchTime.now().uptimeNanoseconds - adoptStart
+            s.longestSliceNs = max(s.longestSliceNs, adoptNs)
+            let totalMs = Double(DispatchTime.now().uptimeNanoseconds - s.started) / 1e6
+            let sliceMs = Double(s.longestSliceNs) / 1e6
+            lastSnapshotStats = (index, bytes, s.slices, sliceMs, totalMs)
+            logger.info("snapshot at index \(index): \(bytes) bytes in \(Int(totalMs)) ms (\(s.slices) walk slices on the event loop, longest \(String(format: "%.1f", sliceMs)) ms; adopt \(String(format: "%.1f", Double(adoptedNs) / 1e6)) ms + compact \(String(format: "%.1f", Double(adoptNs - adoptedNs) / 1e6)) ms)")
         } catch {
             logger.error("snapshot at index \(index) failed: \(error)")
         }
-        return snapshotIndex
+    }
+
+    /// Abandons the snapshot in progress (the state it walks is being replaced).
+    private func cancelSnapshot() {
+        guard let s = snapshotInProgress else { return }
+        snapshotInProgress = nil
+        applier.endSnapshot(s.job)
     }
 
     private func releaseReads() {

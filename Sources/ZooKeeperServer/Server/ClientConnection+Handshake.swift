@@ -43,7 +43,26 @@ extension ClientConnection {
                 logger.info("Invalid session 0x\(String(sid, radix: 16)) for client \(remoteDescription), probably expired")
             }
             setPhase(.connecting(pending: []))
-            finishConnect(sessionId: sid, timeout: timeout, valid: valid)
+            let owner = state.store.sessionOwner(sid)
+            guard valid, state.origin != 0, owner != state.origin else {
+                finishConnect(sessionId: sid, timeout: timeout, valid: valid)
+                return
+            }
+            // The session was attached to another server: make this one its owner first
+            // (ZooKeeper's revalidateSession → setOwner), so that the old server's writes
+            // for it fail with SESSIONMOVED from the same log position on every replica.
+            state.log.append(sessionId: sid, cxid: 0, kind: .attachSession) { [self] _, result in
+                switch result.error {
+                case .ok:
+                    finishConnect(sessionId: sid, timeout: timeout, valid: true)
+                case .sessionExpired:
+                    logger.info("Invalid session 0x\(String(sid, radix: 16)) for client \(remoteDescription), probably expired")
+                    finishConnect(sessionId: sid, timeout: timeout, valid: false)
+                default:
+                    logger.info("cannot attach session 0x\(String(sid, radix: 16)) for \(remoteDescription) (\(result.error.name)); closing so the client tries again")
+                    close(reason: "session not attached")
+                }
+            }
         }
     }
 

@@ -94,6 +94,13 @@ extension ClientConnection {
         case _ where request.isWrite:
             let seq = pushSlot(.waitingForCommit, receivedAt: receivedAt)
             state.log.append(sessionId: sid, cxid: header.xid, kind: .request(request, auth: auth)) { [self] txn, result in
+                if result.error == .sessionMoved {
+                    // FinalRequestProcessor: SESSIONMOVED is a connection-level error; the
+                    // connection is closed without a reply (ZOOKEEPER-710).
+                    logger.info("session 0x\(String(sid, radix: 16)) moved to another server; closing this connection")
+                    close(reason: "session moved")
+                    return
+                }
                 complete(seq, ReplyHeader(xid: header.xid, zxid: txn.zxid, err: result.error.rawValue), result.response)
             }
         default:

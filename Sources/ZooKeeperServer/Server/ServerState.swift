@@ -138,6 +138,8 @@ final class ServerState: TxnApplier, @unchecked Sendable {
     }
 
     var isLeader: Bool { raft.map { $0.isLeader } ?? true }
+    /// This server's id as stamped on the txns it proposes (0 without a Raft log).
+    var origin: Int32 { raft?.origin ?? 0 }
     /// Clients are accepted only while a leader is known (ZooKeeper refuses them while it
     /// is electing one).
     var isServing: Bool { raft == nil || leaderId != 0 }
@@ -211,13 +213,19 @@ final class ServerState: TxnApplier, @unchecked Sendable {
                 connectionsBySession[txn.sessionId] = nil
                 c.sessionClosed()
             }
-        case .request:
+        case .request, .attachSession:
             break
         }
         return result
     }
 
     func snapshotData() -> [UInt8] { store.serializeSnapshot() }
+
+    func beginSnapshot() -> any SnapshotJob { store.beginSnapshot() }
+
+    func endSnapshot(_ job: any SnapshotJob) {
+        if let b = job as? SnapshotBuilder { store.endSnapshot(b) }
+    }
 
     func restore(snapshot data: [UInt8]) throws {
         store = try ZNodeStore.deserialize(data, config: store.config)

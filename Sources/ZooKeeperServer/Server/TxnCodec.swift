@@ -14,7 +14,7 @@ struct LoggedTxn: Hashable, Sendable {
     var kind: TxnKind
 
     func txn(zxid: Int64) -> Txn {
-        Txn(sessionId: sessionId, cxid: cxid, zxid: zxid, time: time, kind: kind)
+        Txn(sessionId: sessionId, cxid: cxid, zxid: zxid, time: time, kind: kind, origin: origin)
     }
 }
 
@@ -26,7 +26,7 @@ enum TxnCodecError: Error, Equatable {
 
 /// Binary layout (big-endian, jute primitives):
 /// `u8 version=1, i32 origin, u64 proposal, i64 sessionId, i32 cxid, i64 time, u8 kind`, then
-/// for kind 1 (createSession) `i32 timeout`; kind 2 (closeSession) nothing; kind 3 (request)
+/// for kind 1 (createSession) `i32 timeout`; kind 2 (closeSession) and 4 (attachSession) nothing; kind 3 (request)
 /// `i32 opcode, <request body as on the wire>, u8 isSuper, vector<Id> auth ids`.
 /// Null znode data travels as on the wire (buffer length -1), which version-1 entries
 /// written before null data was kept never contain, so old logs decode unchanged.
@@ -47,6 +47,8 @@ enum TxnCodec {
             b.writeJuteInt(timeout)
         case .closeSession:
             b.writeInteger(UInt8(2))
+        case .attachSession:
+            b.writeInteger(UInt8(4))
         case .request(let request, let auth):
             b.writeInteger(UInt8(3))
             b.writeJuteInt(request.opCode.rawValue)
@@ -88,6 +90,7 @@ enum TxnCodec {
         switch kindTag {
         case 1: kind = .createSession(timeout: try b.readJuteInt("LoggedTxn.timeout"))
         case 2: kind = .closeSession
+        case 4: kind = .attachSession
         case 3:
             let op = try b.readJuteInt("LoggedTxn.opcode")
             let request = try ZooKeeperRequest.decode(type: op, from: &b)

@@ -15,6 +15,37 @@ protocol TxnApplier: AnyObject {
     var lastAppliedZxid: Int64 { get }
     /// The replicated state, serialized deterministically, for a Raft snapshot.
     func snapshotData() -> [UInt8]
+    /// An incremental snapshot of the current state (see `SnapshotJob`).
+    func beginSnapshot() -> any SnapshotJob
+    /// Ends (or abandons) a job from `beginSnapshot`.
+    func endSnapshot(_ job: any SnapshotJob)
     /// Replaces the whole state with a snapshot (installed from the leader or loaded at start).
     func restore(snapshot data: [UInt8]) throws
+}
+
+/// A snapshot taken in slices on the event loop: `step` until it returns true, then
+/// `endSnapshot`, then `finish` (any thread) gives the bytes of the state at the start.
+protocol SnapshotJob: AnyObject, Sendable {
+    func step(maxNodes: Int) -> Bool
+    func finish() -> [UInt8]
+    var isAbandoned: Bool { get }
+    /// `step` is waiting for background work: call it again a little later.
+    var isWaiting: Bool { get }
+}
+
+extension SnapshotBuilder: SnapshotJob {}
+
+/// A snapshot serialized at once (appliers without incremental snapshots).
+final class SerializedSnapshot: SnapshotJob {
+    let data: [UInt8]
+    init(_ data: [UInt8]) { self.data = data }
+    func step(maxNodes: Int) -> Bool { true }
+    func finish() -> [UInt8] { data }
+    var isAbandoned: Bool { false }
+    var isWaiting: Bool { false }
+}
+
+extension TxnApplier {
+    func beginSnapshot() -> any SnapshotJob { SerializedSnapshot(snapshotData()) }
+    func endSnapshot(_ job: any SnapshotJob) {}
 }

@@ -1,0 +1,102 @@
+import Testing
+import ZNodeStore
+import ZooKeeperWire
+
+/// Incremental snapshots: the walk runs in slices while txns keep being applied, and must
+/// still produce exactly the bytes of the state at `beginSnapshot`.
+@Suite("Incremental snapshots")
+struct IncrementalSnapshotTests {
+    func randomLog(seed: UInt64, count: Int, from zxid: Int64) -> [Txn] {
+        var rng = SeededGenerator(seed: seed)
+        let gen = RandomizedTests()
+        let auths = [AuthContext(), AuthContext(ids: [Id(scheme: "digest", id: "u:h")])]
+        return (0..<count).map { i in
+            let z = zxid + Int64(i)
+            let session = Int64.random(in: 1...3, using: &rng)
+            let kind: TxnKind
+            switch Int.random(in: 0..<20, using: &rng) {
+            case 0: kind = .createSession(timeout: 5000)
+            case 1: kind = .closeSession
+            case 2..<7:
+                let ops = (0..<Int.random(in: 1...4, using: &rng)).map { _ in gen.randomOp(&rng, inMulti: true) }
+                kind = .request(.multi(ops), auth: auths.randomElement(using: &rng)!)
+            default:
+                kind = .request(gen.randomOp(&rng, inMulti: false), auth: auths.randomElement(using: &rng)!)
+            }
+            return Txn(sessionId: session, zxid: z, time: z * 10, kind: kind)
+        }
+    }
+
+    @Test(arguments: [1, 2, 3, 4, 5, 6] as [UInt64])
+    func walkInterleavedWithWritesSeesTheStartState(seed: UInt64) throws {
+        let store = ZNodeStore()
+        for t in randomLog(seed: seed, count: 400, from: 1) { _ = store.apply(t) }
+        let expected = store.serializeSnapshot()
+        let builder = store.beginSnapshot()
+        var rng = SeededGenerator(seed: seed &* 31)
+        let writes = randomLog(seed: seed + 100, count: 400, from: 1000)
+        var next = 0
+        var done = false
+        while !done {
+            done = builder.step(maxNodes: Int.random(in: 1...3, using: &rng))
+            for _ in 0..<Int.random(in: 0...6, using: &rng) where next < writes.count {
+                _ = store.apply(writes[next])
+                next += 1
+            }
+        }
+        #expect(next > 0, "writes were applied while the walk ran")
+        store.endSnapshot(builder)
+        #expect(!builder.isAbandoned)
+        let same = builder.finish() == expected
+        #expect(same, "the snapshot differs from the state at beginSnapshot")
+        // the live store moved on and is intact
+        for t in writes[next...] { _ = store.apply(t) }
+        #expect(store.invariantViolations().isEmpty)
+        let now = store.serializeSnapshot()
+        #expect(try ZNodeStore.deserialize(now, config: store.config).serializeSnapshot() == now)
+    }
+
+    @Test func largeTreeSnapshotAcrossManySlicesWithHeavyChurn() throws {
+        let store = ZNodeStore()
+        var z: Int64 = 0
+        func apply(_ r: ZooKeeperRequest, session: Int64 = 1) -> ApplyResult {
+            z += 1
+            return store.apply(Txn(sessionId: session, zxid: z, time: z, kind: .request(r, auth: AuthContext())))
+        }
+        z += 1
+        _ = store.apply(Txn(sessionId: 7, zxid: z, time: z, kind: .createSession(timeout: 1000)))
+        for p in 0..<20 {
+            _ = apply(.create(CreateRequest(path: "/p\(p)", data: [UInt8(p)])))
+            for c in 0..<100 { _ = apply(.create(CreateRequest(path: "/p\(p)/c\(c)", data: [UInt8(c)], flags: c % 10 == 0 ? 1 : 0)), session: 7) }
+        }
+        let expected = store.serializeSnapshot()
+        let builder = store.beginSnapshot()
+        var round = 0
+        while !builder.step(maxNodes: 50) {
+            round += 1
+            let p = round % 20
+            _ = apply(.setData(SetDataRequest(path: "/p\(p)/c\(round % 100)", data: [9, 9], version: -1)))
+            _ = apply(.delete(PathVersionRequest(path: "/p\(p)/c\((round * 7) % 100)", version: -1)))
+            _ = apply(.create(CreateRequest(path: "/p\(p)/new\(round)", data: [1])))
+            _ = apply(.setACL(SetACLRequest(path: "/p\(p)", acl: ACL.readUnsafe, version: -1)))
+        }
+        #expect(round > 30)
+        #expect(builder.preservedNodes > 0)
+        z += 1
+        _ = store.apply(Txn(sessionId: 7, zxid: z, time: z, kind: .closeSession))
+        store.endSnapshot(builder)
+        let same = builder.finish() == expected
+        #expect(same, "the snapshot differs from the state at beginSnapshot")
+    }
+
+    @Test func abandonedWalkIsMarked() {
+        let store = ZNodeStore()
+        for i in 0..<10 {
+            _ = store.apply(Txn(sessionId: 1, zxid: Int64(i + 1), time: 1, kind: .request(.create(CreateRequest(path: "/n\(i)")), auth: AuthContext())))
+        }
+        let builder = store.beginSnapshot()
+        #expect(!builder.step(maxNodes: 2))
+        store.endSnapshot(builder)
+        #expect(builder.isAbandoned)
+    }
+}
