@@ -7,6 +7,8 @@ observations must be identical, and they are pinned to what ZooKeeper 3.8 does:
   follower serves them locally); the first write on it reaches the leader's
   checkSession(id, owner), fails with SessionMovedException, and FinalRequestProcessor
   closes that connection without a reply;
+- quorum, old server the leader: its PrepRequestProcessor checks reads too, so the first
+  read on the stale connection closes it;
 - standalone (and any server): a second connection resuming the session on the same
   server closes the first one (ServerCnxnFactory.closeSession(CLIENT_RECONNECT));
 - the session's ephemerals stay, and the new connection's writes and watches work.
@@ -72,6 +74,27 @@ def quorum_scenario(kind):
         e.cleanup()
 
 
+def leader_scenario(kind):
+    e = Ensemble(3, kind=kind)
+    try:
+        e.start()
+        leader = e.leader()
+        follower = next(m for m in e.members if m is not leader)
+        obs = {}
+        c1 = leader.jute(io_timeout=5.0)
+        obs["eph"] = c1.create("/lm", b"e", flags=jute.EPHEMERAL).err
+        c2 = follower.jute(session_id=c1.session_id, passwd=c1.passwd, last_zxid=c1.last_zxid, io_timeout=5.0)
+        obs["reattached same id"] = c2.session_id == c1.session_id
+        obs["read on old leader connection"] = attempt(lambda: c1.exists("/lm"))
+        c1.close_socket()
+        obs["eph stays"] = c2.exists("/lm").err
+        obs["write on new"] = c2.set_data("/lm", b"x").err
+        c2.close()
+        return obs
+    finally:
+        e.cleanup()
+
+
 def standalone_scenario(kind):
     s = Server(kind=kind).start()
     try:
@@ -107,6 +130,14 @@ QUORUM_EXPECTED = {
     "eph gone with session": jute.NONODE,
 }
 
+LEADER_EXPECTED = {
+    "eph": jute.OK,
+    "reattached same id": True,
+    "read on old leader connection": ("closed",),
+    "eph stays": jute.OK,
+    "write on new": jute.OK,
+}
+
 STANDALONE_EXPECTED = {
     "eph": jute.OK,
     "reattached same id": True,
@@ -122,6 +153,13 @@ def test_session_moved_in_an_ensemble_matches_zookeeper():
     assert reference == QUORUM_EXPECTED
     if target() != "zookeeper":
         assert quorum_scenario(target()) == reference
+
+
+def test_session_moved_away_from_the_leader_matches_zookeeper():
+    reference = leader_scenario("zookeeper")
+    assert reference == LEADER_EXPECTED
+    if target() != "zookeeper":
+        assert leader_scenario(target()) == reference
 
 
 def test_session_reattached_on_the_same_standalone_server_closes_the_old_connection():

@@ -47,6 +47,13 @@ extension ClientConnection {
             enqueueReady(ReplyHeader(xid: header.xid, zxid: state.lastAppliedZxid, error: .marshallingError), nil, receivedAt: state.clock())
             return
         }
+        if !request.isWrite, !hasPendingSlots, state.sessionMovedAwayFromLeader(sid) {
+            // ZooKeeper's leader checks the owner of reads and pings too (its
+            // PrepRequestProcessor sees them; a follower serves them unchecked).
+            logger.info("session 0x\(String(sid, radix: 16)) moved to another server; closing this connection")
+            close(reason: "session moved")
+            return
+        }
         submit(header, request, sessionId: sid)
     }
 

@@ -140,6 +140,13 @@ final class ServerState: TxnApplier, @unchecked Sendable {
     var isLeader: Bool { raft.map { $0.isLeader } ?? true }
     /// This server's id as stamped on the txns it proposes (0 without a Raft log).
     var origin: Int32 { raft?.origin ?? 0 }
+
+    /// On the leader: the session is attached to another server (its reads are refused).
+    func sessionMovedAwayFromLeader(_ sid: Int64) -> Bool {
+        guard let raft, raft.isLeader else { return false }
+        let owner = store.sessionOwner(sid)
+        return owner != 0 && owner != raft.origin
+    }
     /// Clients are accepted only while a leader is known (ZooKeeper refuses them while it
     /// is electing one).
     var isServing: Bool { raft == nil || leaderId != 0 }
