@@ -346,8 +346,15 @@ public struct SnapshotFileWriter: Sendable {
     /// Returns the file's path.
     @discardableResult
     public func write(_ snap: Snapshot) throws(DiskStorageError) -> String {
-        let name = SnapshotFile.fileName(snap.metadata)
-        try FileIO.writeAtomically(snapDir + "/" + name, dir: snapDir, SnapshotFile.encode(snap))
+        try write(snap.metadata, dataParts: [snap.data])
+    }
+
+    /// Writes a snapshot whose data is the concatenation of `dataParts`, without joining
+    /// them. Returns the file's path.
+    @discardableResult
+    public func write(_ metadata: SnapshotMetadata, dataParts: [[UInt8]]) throws(DiskStorageError) -> String {
+        let name = SnapshotFile.fileName(metadata)
+        try FileIO.writeAtomically(snapDir + "/" + name, dir: snapDir, parts: SnapshotFile.encodedParts(metadata, data: dataParts))
         let all = try FileIO.list(snapDir).filter { SnapshotFile.parseName($0) != nil }
             .sorted { SnapshotFile.parseName($0)! < SnapshotFile.parseName($1)! }
         for old in all.dropLast(keep) { try FileIO.remove(snapDir + "/" + old) }

@@ -75,11 +75,16 @@ enum FileIO {
 
     /// Writes `bytes` to `path` atomically: temp file, fsync, rename, fsync directory.
     static func writeAtomically(_ path: String, dir: String, _ bytes: [UInt8]) throws(DiskStorageError) {
+        try writeAtomically(path, dir: dir, parts: [bytes])
+    }
+
+    /// Writes the concatenation of `parts` to `path` atomically (no joined copy is made).
+    static func writeAtomically(_ path: String, dir: String, parts: [[UInt8]]) throws(DiskStorageError) {
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         if fd < 0 { throw error("open", tmp) }
         do {
-            try writeAll(fd, bytes, tmp)
+            for part in parts { try writeAll(fd, part, tmp) }
             try fsyncFD(fd, tmp)
         } catch {
             close(fd)
@@ -102,9 +107,18 @@ enum FileIO {
         try fsyncFD(fd, path)
     }
 
-    static func crc(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+    /// zlib's crc32; `initial` continues a checksum over earlier bytes.
+    static func crc(_ bytes: ArraySlice<UInt8>, initial: UInt32 = 0) -> UInt32 {
         bytes.withUnsafeBytes { raw in
-            UInt32(crc32(0, raw.bindMemory(to: Bytef.self).baseAddress, uInt(raw.count)))
+            var crc = uLong(initial)
+            var offset = 0
+            // zlib takes a 32-bit length: feed huge buffers in pieces.
+            repeat {
+                let n = min(raw.count - offset, 1 << 30)
+                crc = crc32(crc, raw.baseAddress.map { $0.advanced(by: offset).assumingMemoryBound(to: Bytef.self) }, uInt(n))
+                offset += n
+            } while offset < raw.count
+            return UInt32(crc)
         }
     }
 }

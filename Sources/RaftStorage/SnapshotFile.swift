@@ -14,6 +14,26 @@ enum SnapshotFile {
         return UInt64(parts[0], radix: 16)
     }
 
+    /// The file's bytes as parts — everything up to the data, then the data's own parts
+    /// unchanged — so a snapshot as large as the whole state is written without copying it
+    /// (`encode` held three copies of it at once).
+    static func encodedParts(_ m: SnapshotMetadata, data: [[UInt8]]) -> [[UInt8]] {
+        var body = ByteWriter()
+        body.u64(m.index)
+        body.u64(m.term)
+        let conf = m.configuration.encoded()
+        body.u32(UInt32(conf.count))
+        body.raw(conf)
+        body.u64(UInt64(data.reduce(0) { $0 + $1.count }))
+        var crc = FileIO.crc(body.bytes[...])
+        for part in data { crc = FileIO.crc(part[...], initial: crc) }
+        var head = ByteWriter()
+        head.raw(magic)
+        head.u32(crc)
+        head.raw(body.bytes)
+        return [head.bytes] + data
+    }
+
     static func encode(_ s: Snapshot) -> [UInt8] {
         var body = ByteWriter()
         body.u64(s.metadata.index)

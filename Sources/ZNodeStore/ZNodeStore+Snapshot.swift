@@ -282,8 +282,14 @@ public final class SnapshotBuilder: @unchecked Sendable {
 
     /// The snapshot bytes: header (sessions, ACL lists by first use) + the nodes.
     public func finish() -> [UInt8] {
+        Array(finishParts().joined())
+    }
+
+    /// The snapshot bytes as two parts, header then nodes, without joining them (the
+    /// nodes part is as large as the state; a joined copy doubled the peak memory).
+    public func finishParts() -> [[UInt8]] {
         var w = SnapshotWriter()
-        w.out.reserveCapacity(nodes.out.count + 64 + sessions.count * 16)
+        w.out.reserveCapacity(64 + sessions.count * 16)
         w.out += ZNodeStore.snapshotMagic
         w.u32(ZNodeStore.snapshotVersion)
         w.i64(lastZxid)
@@ -303,9 +309,9 @@ public final class SnapshotBuilder: @unchecked Sendable {
                 w.string(a.id.id)
             }
         }
-        w.out += nodes.out
+        let body = nodes.out
         nodes.out = []
-        return w.out
+        return [w.out, body]
     }
 }
 

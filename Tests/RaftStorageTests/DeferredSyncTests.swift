@@ -73,4 +73,15 @@ struct SnapshotOnDiskTests {
         #expect(reopened.recoveredSnapshot == nil)
         #expect(try reopened.snapshot().data == data)  // read from the file this time
     }
+
+    @Test("a snapshot file written in two parts (no joined copy) is byte-identical to the one-buffer encoding")
+    func twoPartEncoding() {
+        for size in [0, 1, 4096, 100_003] {
+            let data = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            let snap = Snapshot(metadata: SnapshotMetadata(index: 42, term: 7, configuration: Configuration(voters: [1, 2, 3])), data: data)
+            #expect(Array(SnapshotFile.encodedParts(snap.metadata, data: [data]).joined()) == SnapshotFile.encode(snap))
+            let split = [Array(data.prefix(size / 3)), Array(data.dropFirst(size / 3))]
+            #expect(Array(SnapshotFile.encodedParts(snap.metadata, data: split).joined()) == SnapshotFile.encode(snap))
+        }
+    }
 }

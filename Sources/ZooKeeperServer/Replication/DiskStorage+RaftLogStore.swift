@@ -27,9 +27,9 @@ extension DiskStorage: RaftLogStore {
         try createSnapshot(index: index, configuration: configuration, data: data)
     }
 
-    func backgroundSnapshotWriter() -> (@Sendable (Snapshot) throws -> String)? {
+    func backgroundSnapshotWriter() -> (@Sendable (SnapshotMetadata, [[UInt8]]) throws -> String)? {
         let writer = snapshotFileWriter
-        return { snap in try writer.write(snap) }
+        return { metadata, parts in try writer.write(metadata, dataParts: parts) }
     }
 
     func adoptWrittenSnapshot(_ metadata: SnapshotMetadata, file: String) throws {

@@ -15,13 +15,13 @@ protocol RaftLogStore: LogStorage {
     func recordSnapshot(index: UInt64, configuration: Configuration, data: [UInt8]) throws
     /// Writes a snapshot's file durably on any thread (nil: no files, `recordSnapshot` on
     /// the loop does everything); then `adoptWrittenSnapshot` records it, on the loop.
-    func backgroundSnapshotWriter() -> (@Sendable (Snapshot) throws -> String)?
+    func backgroundSnapshotWriter() -> (@Sendable (SnapshotMetadata, [[UInt8]]) throws -> String)?
     /// Records the snapshot the writer put in `file`.
     func adoptWrittenSnapshot(_ metadata: SnapshotMetadata, file: String) throws
 }
 
 extension RaftLogStore {
-    func backgroundSnapshotWriter() -> (@Sendable (Snapshot) throws -> String)? { nil }
+    func backgroundSnapshotWriter() -> (@Sendable (SnapshotMetadata, [[UInt8]]) throws -> String)? { nil }
     func adoptWrittenSnapshot(_ metadata: SnapshotMetadata, file: String) throws {
         throw RaftLogStoreError.noSnapshotFiles
     }

@@ -348,9 +348,9 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
             var bytes = 0
             let failure: (any Error)?
             do {
-                let data = job.finish()
-                bytes = data.count
-                path = try writer(Snapshot(metadata: metadata, data: data))
+                let parts = job.finishParts()
+                bytes = parts.reduce(0) { $0 + $1.count }
+                path = try writer(metadata, parts)
                 failure = nil
             } catch { failure = error }
             #if os(Linux)

@@ -28,6 +28,8 @@ protocol TxnApplier: AnyObject {
 protocol SnapshotJob: AnyObject, Sendable {
     func step(maxNodes: Int) -> Bool
     func finish() -> [UInt8]
+    /// The snapshot bytes as parts to write one after another (no joined copy).
+    func finishParts() -> [[UInt8]]
     var isAbandoned: Bool { get }
     /// `step` is waiting for background work: call it again a little later.
     var isWaiting: Bool { get }
@@ -41,6 +43,7 @@ final class SerializedSnapshot: SnapshotJob {
     init(_ data: [UInt8]) { self.data = data }
     func step(maxNodes: Int) -> Bool { true }
     func finish() -> [UInt8] { data }
+    func finishParts() -> [[UInt8]] { [data] }
     var isAbandoned: Bool { false }
     var isWaiting: Bool { false }
 }
