@@ -93,6 +93,17 @@ extension ZooKeeperClient {
         return stat
     }
 
+    /// `reconfig` (ZooKeeperAdmin): incremental (`joining` `server.N=...` specs, `leaving`
+    /// ids, comma-separated) or non-incremental (`newMembers`); `fromConfig` -1 skips the
+    /// config version check. Returns the new configuration's data and Stat.
+    public func reconfig(joining: String?, leaving: String?, newMembers: String?, fromConfig: Int64 = -1) async throws -> (data: [UInt8], stat: Stat) {
+        let request = ReconfigRequest(joiningServers: joining, leavingServers: leaving, newMembers: newMembers, curConfigId: fromConfig)
+        guard case .getData(let data, let stat) = try await send(.reconfig(request), path: "") else {
+            throw ZooKeeperError(.protocolError("unexpected reconfig response"), path: "")
+        }
+        return (data ?? [], stat)
+    }
+
     // MARK: children
 
     public func getChildren(_ path: String) async throws -> [String] {

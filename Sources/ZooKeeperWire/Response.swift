@@ -98,7 +98,8 @@ public enum ZooKeeperResponse: Hashable, Sendable {
             let r = try Create2Response(jute: &b)
             return .create2(path: r.path, stat: r.stat)
         case .exists, .setData, .setACL: return .stat(try Stat(jute: &b))
-        case .getData:
+        case .getData, .reconfig:
+            // reconfig answers a GetDataResponse: the new configuration's data and Stat.
             let r = try GetDataResponse(jute: &b)
             return .getData(data: r.data, stat: r.stat)
         case .getChildren: return .children(try b.readJuteStrings("GetChildrenResponse.children"))

@@ -93,7 +93,7 @@ enum CommandLineSplitter {
 let allCommands: [any CliCommand] = [
     AddWatchCommand(), AddAuthCommand(), CloseCommand(), ConfigCommand(), ConnectCommand(), CreateCommand(), DeleteCommand(),
     DeleteAllCommand(), DelQuotaCommand(), GetCommand(), GetAclCommand(), GetAllChildrenNumberCommand(), GetEphemeralsCommand(), HelpCommand(),
-    HistoryCommand(), ListQuotaCommand(), LsCommand(), PrintWatchesCommand(), QuitCommand(), RedoCommand(), RemoveWatchesCommand(),
+    HistoryCommand(), ListQuotaCommand(), LsCommand(), PrintWatchesCommand(), QuitCommand(), ReconfigCommand(), RedoCommand(), RemoveWatchesCommand(),
     SetCommand(), SetAclCommand(), SetQuotaCommand(), StatCommand(), SyncCommand(), VersionCommand(), WhoAmICommand(),
 ]
 

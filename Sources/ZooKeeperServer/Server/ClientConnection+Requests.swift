@@ -95,9 +95,8 @@ extension ClientConnection {
             } else {
                 complete(seq, ReplyHeader(xid: header.xid, zxid: state.lastAppliedZxid, err: 0), .sync(path: r.path))
             }
-        case .reconfig:
-            let error: ErrorCode = state.config.reconfigEnabled ? .unimplemented : .reconfigDisabled
-            enqueueReady(ReplyHeader(xid: header.xid, zxid: state.lastAppliedZxid, error: error), nil, receivedAt: receivedAt)
+        case .reconfig(let r):
+            enqueueReady(ReplyHeader(xid: header.xid, zxid: state.lastAppliedZxid, error: reconfigError(r)), nil, receivedAt: receivedAt)
         case _ where request.isWrite:
             let seq = pushSlot(.waitingForCommit, receivedAt: receivedAt)
             state.log.append(sessionId: sid, cxid: header.xid, kind: .request(request, auth: auth)) { [self] txn, result in
@@ -205,4 +204,28 @@ extension ClientConnection {
     ]
 
     static func shortName(_ op: OpCode) -> String { shortNames[op] ?? "NA" }
+}
+
+extension ClientConnection {
+    /// ZooKeeper 3.8's `PrepRequestProcessor` checks for `reconfig`, in its order: disabled,
+    /// standalone (UNIMPLEMENTED), config version, request syntax / at least 2 voters, then
+    /// WRITE on `/zookeeper/config` (only a super user by default: its ACL is world:anyone r).
+    /// A request passing every check is answered UNIMPLEMENTED: membership changes are not
+    /// executed yet (docs/COMPATIBILITY.md).
+    func reconfigError(_ r: ReconfigRequest) -> ErrorCode {
+        guard state.config.reconfigEnabled else { return .reconfigDisabled }
+        guard state.raft != nil, !state.config.servers.isEmpty else { return .unimplemented }
+        var current = ""
+        if case .getData(let data, _)? = state.store.read(.getData(PathWatchRequest(path: "/zookeeper/config", watch: false)),
+                                                          sessionId: 0, auth: AuthContext(isSuper: true)).response {
+            current = String(decoding: data ?? [], as: UTF8.self)
+        }
+        do {
+            _ = try ReconfigPlan.make(current: current, request: r)
+        } catch {
+            return error.code
+        }
+        guard state.store.hasPermission(.write, on: "/zookeeper/config", auth: auth) else { return .noAuth }
+        return .unimplemented
+    }
 }
