@@ -73,6 +73,66 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         self.nextProposal = UInt64(max(0, clock())) << 16
     }
 
+    // MARK: membership (reconfig)
+
+    /// The servers `/zookeeper/config` lists (nil: no dynamic membership). On the leader,
+    /// Raft's configuration is moved towards it one server at a time.
+    var desiredMembers: () -> Set<UInt64>? = { nil }
+    private var membershipWaiters: [(ids: Set<UInt64>, deadline: Int64, done: (Bool) -> Void)] = []
+    /// How long a reconfig waits for Raft's configuration to follow `/zookeeper/config`.
+    var membershipTimeoutMs: Int64 = 15_000
+
+    /// Whether Raft's configuration (the latest in this node's log) has exactly `ids`, or
+    /// no longer has this node when `ids` does not either (a removed node may never learn
+    /// the rest).
+    func membershipMatches(_ ids: Set<UInt64>) -> Bool {
+        let c = node.configuration
+        let all = Set(c.voters).union(c.learners)
+        return all == ids || (!ids.contains(node.id) && !all.contains(node.id))
+    }
+
+    /// Calls `done(true)` once `membershipMatches(ids)`, or `done(false)` after `membershipTimeoutMs`.
+    func waitForMembership(_ ids: Set<UInt64>, _ done: @escaping (Bool) -> Void) {
+        eventLoop.assertInEventLoop()
+        if membershipMatches(ids) { done(true); return }
+        membershipWaiters.append((ids, clock() + membershipTimeoutMs, done))
+        reconcileMembership()
+    }
+
+    private func releaseMembershipWaiters() {
+        guard !membershipWaiters.isEmpty else { return }
+        let now = clock()
+        var still: [(ids: Set<UInt64>, deadline: Int64, done: (Bool) -> Void)] = []
+        for w in membershipWaiters {
+            if membershipMatches(w.ids) { w.done(true) } else if now > w.deadline { w.done(false) } else { still.append(w) }
+        }
+        membershipWaiters = still
+    }
+
+    /// Leader only: proposes the next single-server change that brings Raft's configuration
+    /// closer to `desiredMembers` (removals of other servers first, this leader last; it
+    /// then steps down). Adding servers is not done here (joining is not supported yet).
+    private func reconcileMembership() {
+        guard node.canChangeConfiguration, let desired = desiredMembers(), desired.count >= 2 else { return }
+        let c = node.configuration
+        let current = c.voters + c.learners
+        let change: ConfChange
+        if let extra = current.first(where: { !desired.contains($0) && $0 != node.id }) {
+            change = .remove(extra)
+        } else if !desired.contains(node.id), current.contains(node.id), c.voters.contains(where: { $0 != node.id }) {
+            change = .remove(node.id)
+        } else {
+            return
+        }
+        do {
+            try node.proposeConfChange(change)
+            logger.info("reconfig: proposing \(change) (configuration \(c.voters) voters, \(c.learners) learners → /zookeeper/config \(desired.sorted()))")
+            scheduleReady()
+        } catch {
+            logger.warning("reconfig: cannot propose \(change): \(error)")
+        }
+    }
+
     /// Starts ticking; a single voter campaigns at once instead of waiting a timeout.
     func start(tick: TimeAmount) {
         eventLoop.assertInEventLoop()
@@ -81,8 +141,10 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         }
         ticker = eventLoop.scheduleRepeatedTask(initialDelay: tick, delay: tick) { [unowned self] _ in
             self.node.tick()
+            self.reconcileMembership()
             self.processReady()
             self.expireStaleProposals()
+            self.releaseMembershipWaiters()
         }
         processReady()
     }
@@ -279,6 +341,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         }
         node.advance(rd)
         releaseReads()
+        releaseMembershipWaiters()
         if snapshotInProgress == nil && appliedIndex >= snapshotIndex + snapCount {
             takeSnapshot()
         }

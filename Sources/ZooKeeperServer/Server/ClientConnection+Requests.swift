@@ -96,7 +96,7 @@ extension ClientConnection {
                 complete(seq, ReplyHeader(xid: header.xid, zxid: state.lastAppliedZxid, err: 0), .sync(path: r.path))
             }
         case .reconfig(let r):
-            enqueueReady(ReplyHeader(xid: header.xid, zxid: state.lastAppliedZxid, error: reconfigError(r)), nil, receivedAt: receivedAt)
+            handleReconfig(r, xid: header.xid, receivedAt: receivedAt)
         case _ where request.isWrite:
             let seq = pushSlot(.waitingForCommit, receivedAt: receivedAt)
             state.log.append(sessionId: sid, cxid: header.xid, kind: .request(request, auth: auth)) { [self] txn, result in
@@ -208,24 +208,67 @@ extension ClientConnection {
 
 extension ClientConnection {
     /// ZooKeeper 3.8's `PrepRequestProcessor` checks for `reconfig`, in its order: disabled,
-    /// standalone (UNIMPLEMENTED), config version, request syntax / at least 2 voters, then
-    /// WRITE on `/zookeeper/config` (only a super user by default: its ACL is world:anyone r).
-    /// A request passing every check is answered UNIMPLEMENTED: membership changes are not
-    /// executed yet (docs/COMPATIBILITY.md).
-    func reconfigError(_ r: ReconfigRequest) -> ErrorCode {
-        guard state.config.reconfigEnabled else { return .reconfigDisabled }
-        guard state.raft != nil, !state.config.servers.isEmpty else { return .unimplemented }
+    /// standalone (UNIMPLEMENTED), a change in progress, config version, request syntax / at
+    /// least 2 voters, then WRITE on `/zookeeper/config` (only a super user by default: its
+    /// ACL is world:anyone r).
+    ///
+    /// A change that only removes servers is executed: the new `/zookeeper/config` is
+    /// committed as a setData (replicated, in snapshots and the log, firing its watches), the
+    /// leader then moves Raft's configuration to it one server at a time
+    /// (`RaftTxnLog.reconcileMembership`), and the client is answered once this server's
+    /// configuration matches it. A change that adds or changes a server is answered
+    /// UNIMPLEMENTED (joining is not supported yet).
+    func handleReconfig(_ r: ReconfigRequest, xid: Int32, receivedAt: Int64) {
+        let plan: ReconfigPlan
+        switch checkReconfig(r) {
+        case .failure(let error):
+            enqueueReady(ReplyHeader(xid: xid, zxid: state.lastAppliedZxid, error: error), nil, receivedAt: receivedAt)
+            return
+        case .success(let p):
+            plan = p
+        }
+        guard let raft = state.raft, !plan.addsOrChanges else {
+            enqueueReady(ReplyHeader(xid: xid, zxid: state.lastAppliedZxid, error: .unimplemented), nil, receivedAt: receivedAt)
+            return
+        }
+        let text = Array(ReconfigPlan.configText(plan.members, version: plan.version + 1).utf8)
+        let wanted = Set(plan.members.keys.map { UInt64($0) })
+        let seq = pushSlot(.waitingForCommit, receivedAt: receivedAt)
+        let setData = ZooKeeperRequest.setData(SetDataRequest(path: "/zookeeper/config", data: text, version: -1))
+        state.log.append(sessionId: sessionId ?? 0, cxid: xid, kind: .request(setData, auth: AuthContext(isSuper: true))) { [self] txn, result in
+            guard result.error == .ok, case .stat(let stat)? = result.response else {
+                complete(seq, ReplyHeader(xid: xid, zxid: txn.zxid, error: result.error), nil)
+                return
+            }
+            raft.waitForMembership(wanted) { [self] matched in
+                if matched {
+                    complete(seq, ReplyHeader(xid: xid, zxid: txn.zxid, err: 0), .getData(data: text, stat: stat))
+                } else {
+                    // Committed, but Raft's configuration did not follow in time: the outcome
+                    // is unknown to the client, as after a lost connection.
+                    complete(seq, ReplyHeader(xid: xid, zxid: txn.zxid, error: .connectionLoss), nil)
+                }
+            }
+        }
+    }
+
+    func checkReconfig(_ r: ReconfigRequest) -> Result<ReconfigPlan, ErrorCode> {
+        guard state.config.reconfigEnabled else { return .failure(.reconfigDisabled) }
+        guard let raft = state.raft, !state.config.servers.isEmpty else { return .failure(.unimplemented) }
         var current = ""
         if case .getData(let data, _)? = state.store.read(.getData(PathWatchRequest(path: "/zookeeper/config", watch: false)),
                                                           sessionId: 0, auth: AuthContext(isSuper: true)).response {
             current = String(decoding: data ?? [], as: UTF8.self)
         }
+        let committed = Set(ReconfigPlan.parseConfigNode(current).members.keys.map { UInt64($0) })
+        guard raft.membershipMatches(committed) else { return .failure(.reconfigInProgress) }
+        let plan: ReconfigPlan
         do {
-            _ = try ReconfigPlan.make(current: current, request: r)
+            plan = try ReconfigPlan.make(current: current, request: r)
         } catch {
-            return error.code
+            return .failure(error.code)
         }
-        guard state.store.hasPermission(.write, on: "/zookeeper/config", auth: auth) else { return .noAuth }
-        return .unimplemented
+        guard state.store.hasPermission(.write, on: "/zookeeper/config", auth: auth) else { return .failure(.noAuth) }
+        return .success(plan)
     }
 }

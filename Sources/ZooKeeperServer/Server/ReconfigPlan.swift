@@ -1,13 +1,14 @@
 import Foundation
 import ZooKeeperWire
+import ZNodeStore
 
 /// The checks ZooKeeper 3.8's `PrepRequestProcessor` makes on a `reconfig` request before it
 /// proposes the new configuration, in its order: config version (`curConfigId`), the
 /// joining/leaving/newMembers syntax, and "at least 2 voters" in the result. The ACL check on
 /// `/zookeeper/config` (WRITE, super user bypasses) is made by the caller after these.
 ///
-/// Executing a validated change (Raft membership change + replicated peer addresses) is not
-/// implemented yet: the server answers UNIMPLEMENTED for a request that passes every check.
+/// A change that only removes servers is executed (see `ClientConnection.handleReconfig`);
+/// one that adds or changes a server is answered UNIMPLEMENTED (joining is not supported yet).
 struct ReconfigPlan: Equatable {
     /// The members after the change, by id.
     var members: [Int: PeerSpec]
@@ -23,6 +24,23 @@ struct ReconfigPlan: Equatable {
             case .badArguments: .badArguments
             }
         }
+    }
+
+    /// The members before the change.
+    var current: [Int: PeerSpec] = [:]
+
+    /// Whether the change adds a server or changes one's address or role.
+    var addsOrChanges: Bool { members.contains { current[$0.key] != $0.value } }
+
+    /// `/zookeeper/config` data in ZooKeeper's format: `server.N=` lines by id, then `version=<hex>`.
+    static func configText(_ members: [Int: PeerSpec], version: Int64) -> String {
+        var lines = members.values.sorted { $0.id < $1.id }.map { s -> String in
+            var line = "server.\(s.id)=\(s.host):\(s.peerPort):\(s.electionPort):\(s.role.rawValue)"
+            if let port = s.clientPort { line += ";\(s.clientAddress ?? "0.0.0.0"):\(port)" }
+            return line
+        }
+        lines.append("version=" + String(version, radix: 16))
+        return lines.joined(separator: "\n")
     }
 
     /// Parses `/zookeeper/config` data: `server.N=...` lines and `version=<hex>`.
@@ -97,6 +115,16 @@ struct ReconfigPlan: Equatable {
         if next.values.filter({ $0.role == .participant }).count < 2 {
             throw .badArguments("Reconfig failed - new configuration must include at least 2 followers")
         }
-        return ReconfigPlan(members: next, version: version)
+        return ReconfigPlan(members: next, version: version, current: current)
+    }
+}
+
+extension ServerState {
+    /// The server ids in the committed `/zookeeper/config` (nil when it lists none).
+    func configuredMembers() -> Set<UInt64>? {
+        guard case .getData(let data, _)? = store.read(.getData(PathWatchRequest(path: "/zookeeper/config", watch: false)),
+                                                       sessionId: 0, auth: AuthContext(isSuper: true)).response else { return nil }
+        let ids = ReconfigPlan.parseConfigNode(String(decoding: data ?? [], as: UTF8.self)).members.keys.map { UInt64($0) }
+        return ids.isEmpty ? nil : Set(ids)
     }
 }

@@ -57,6 +57,10 @@ public final class TuskServer: @unchecked Sendable {
             state.log = raft
             state.raft = raft
             raft.onRoleChange = { [unowned state] role, leader in state.roleChanged(role, leader: leader) }
+            if ensemble && config.reconfigEnabled {
+                // reconfig commits a new /zookeeper/config; Raft's membership follows it.
+                raft.desiredMembers = { [unowned state] in state.configuredMembers() }
+            }
             if ensemble {
                 let transport = PeerTransport(selfId: nodeId, peers: config.servers.map { .init(id: UInt64($0.id), host: $0.host, port: $0.peerPort) },
                                               eventLoop: state.eventLoop, logger: logger)
