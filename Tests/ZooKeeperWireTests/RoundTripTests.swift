@@ -70,6 +70,8 @@ struct RoundTripTests {
         (.exists, .stat(stat)),
         (.setData, .stat(stat)),
         (.getData, .getData(data: [0, 255], stat: stat)),
+        // reconfig answers a GetDataResponse: the new configuration and its Stat.
+        (.reconfig, .getData(data: Array("server.1=h:1:2:participant;0.0.0.0:3\nversion=1".utf8), stat: stat)),
         (.getChildren, .children(["x", "y"])),
         (.getChildren2, .children2(children: [], stat: stat)),
         (.getACL, .acl(acl: acls, stat: stat)),
