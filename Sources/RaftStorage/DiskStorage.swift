@@ -147,28 +147,12 @@ public final class DiskStorage: LogStorage {
     /// commit). A changed term or vote is also written to the hard-state file
     /// atomically; a changed commit index goes into the WAL as a small record.
     public func sync() throws(DiskStorageError) {
-        var writeFile = false
-        if let hs = pendingHardState {
-            if hs.term != persistedHardState.term || hs.vote != persistedHardState.vote {
-                writeFile = true
-            } else if hs.commit > lastCommitRecord {
-                WALRecord.commit(hs.commit).frame(into: &buffer)
-                lastCommitRecord = hs.commit
-            }
-        }
-        if !buffer.isEmpty {
-            try flush()
+        try writeBuffered { fd, path throws(DiskStorageError) in
             if options.fsyncWAL {
-                try FileIO.fsyncFD(fd, walDir + "/" + segments[segments.count - 1].name)
+                try FileIO.fsyncFD(fd, path)
                 walSyncs += 1
             }
         }
-        if writeFile, let hs = pendingHardState {
-            try FileIO.writeAtomically(directory + "/hardstate", dir: directory, HardStateFile.encode(hs))
-            persistedHardState = hs
-            lastCommitRecord = max(lastCommitRecord, hs.commit)
-        }
-        pendingHardState = nil
         if currentSize >= options.segmentBytes { try rotate() }
     }
 
@@ -182,6 +166,22 @@ public final class DiskStorage: LogStorage {
             try sync()
             return nil
         }
+        var pending: PendingWALSync?
+        try writeBuffered { fd, path throws(DiskStorageError) in
+            // A duplicate descriptor: a later rotation may close `fd` while this fsync runs.
+            let copy = dup(fd)
+            if copy < 0 { throw FileIO.error("dup", path) }
+            pending = PendingWALSync(fd: copy, path: path)
+            walSyncs += 1
+        }
+        return pending
+    }
+
+    /// What `sync` and `syncBegin` share: a changed commit index goes into the WAL as a
+    /// small record, the buffer is written (then `written` gets the segment's descriptor and
+    /// path, to make it durable), and a changed term or vote is written to the hard-state
+    /// file atomically.
+    private func writeBuffered(_ written: (Int32, String) throws(DiskStorageError) -> Void) throws(DiskStorageError) {
         var writeFile = false
         if let hs = pendingHardState {
             if hs.term != persistedHardState.term || hs.vote != persistedHardState.vote {
@@ -191,15 +191,9 @@ public final class DiskStorage: LogStorage {
                 lastCommitRecord = hs.commit
             }
         }
-        var pending: PendingWALSync?
         if !buffer.isEmpty {
             try flush()
-            let path = walDir + "/" + segments[segments.count - 1].name
-            // A duplicate descriptor: a later rotation may close `fd` while this fsync runs.
-            let copy = dup(fd)
-            if copy < 0 { throw FileIO.error("dup", path) }
-            pending = PendingWALSync(fd: copy, path: path)
-            walSyncs += 1
+            try written(fd, walDir + "/" + segments[segments.count - 1].name)
         }
         if writeFile, let hs = pendingHardState {
             try FileIO.writeAtomically(directory + "/hardstate", dir: directory, HardStateFile.encode(hs))
@@ -207,7 +201,6 @@ public final class DiskStorage: LogStorage {
             lastCommitRecord = max(lastCommitRecord, hs.commit)
         }
         pendingHardState = nil
-        return pending
     }
 
     func flush() throws(DiskStorageError) {
