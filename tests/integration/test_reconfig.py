@@ -1,8 +1,9 @@
 """`reconfig` (opcode 16): the checks ZooKeeper 3.8's PrepRequestProcessor makes before a
 change is proposed, compared against real ZooKeeper 3.8 servers.
 
-Tusk does not execute membership changes yet (a request passing every check is answered
-UNIMPLEMENTED); these tests cover the error paths, which match ZooKeeper.
+Tusk executes changes that add and remove servers (a change to a server that stays is
+answered UNIMPLEMENTED); the error paths and removals are compared with ZooKeeper, joining
+is tested on Tusk.
 """
 
 import os
@@ -16,8 +17,8 @@ from kazoo.exceptions import (BadArgumentsError, BadVersionError, ConnectionLoss
                               OperationTimeoutError, ReconfigDisabledError, SessionExpiredError, UnimplementedError)
 from kazoo.retry import KazooRetry
 
-from .ensemble import Ensemble
-from .servers import Server
+from .ensemble import Ensemble, Member
+from .servers import Server, free_port
 
 KINDS = ["tusk", "zookeeper"]
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -272,3 +273,110 @@ def test_remove_leader_while_writing_then_restart(kind):
         e.members = rest + [leader]
     finally:
         e.cleanup()
+
+
+def wait_until(cond, timeout, what):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if cond():
+                return
+        except (ConnectionLoss, OperationTimeoutError):
+            pass
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def test_add_fourth_server_while_writing_then_remove_one():
+    """Tusk only (ZooKeeper's joiner needs a dynamic config file; not scripted here): a 4th
+    server is added with reconfig while a client writes, catches up as a learner, becomes a
+    voter (proved by stopping another server: 3 of the 4 voters must then include it), serves
+    reads and writes; then server 1 is removed while the client writes. Every acknowledged
+    write is on every remaining server, and the membership survives a restart."""
+    sysprops = {"zookeeper.DigestAuthenticationProvider.superDigest": super_digest()}
+    cfg = {"reconfigEnabled": "true"}
+    e = Ensemble(3, kind="tusk", cfg=cfg, sysprops=sysprops)
+    started = list(e.members)
+    try:
+        e.start()
+        admin = client(e.hosts)
+        admin.add_auth("digest", "super:" + SUPER_PASSWORD)
+        writer = Writer(e.hosts, "/w")
+        writer.start()
+        wait_until(lambda: len(writer.acked) >= 20, 30, "writer made no progress")
+
+        peer, election = free_port(), free_port()
+        m4 = Member(4, "tusk", e.members[0].server_lines + ["server.4=127.0.0.1:%d:%d" % (peer, election)],
+                    dict(tickTime="200", initLimit="10", syncLimit="5", **cfg), sysprops)
+        started.append(m4)
+        m4.launch()
+        joining = "server.4=127.0.0.1:%d:%d:participant;127.0.0.1:%d" % (peer, election, m4.port)
+        data, _ = admin.reconfig(joining=joining, leaving=None, new_members=None)
+        assert joining.split(";")[0] in data.decode(), data.decode()
+        assert config_members(admin)[0] == [1, 2, 3, 4]
+        m4._wait_ready()
+        e.members.append(m4)
+        wait_until(lambda: m4.mode() == "follower", 30, "server 4 never became a voting follower")
+
+        # Server 4 serves reads (after sync: everything acknowledged so far) and writes.
+        zk4 = client(m4.hosts)
+        n = len(writer.acked)
+        zk4.sync("/w")
+        assert set(writer.acked[:n]) <= set("/w/" + c for c in zk4.get_children("/w"))
+        zk4.create("/via4", b"4")
+        assert config_members(zk4)[0] == [1, 2, 3, 4]
+
+        # With server 1 stopped, a quorum of the 4 voters needs server 4: writes still commit.
+        s1 = e.members[0]
+        s1.stop()
+        e.wait_for_leader(30, exclude=(1,))
+        zk4.create("/quorum-with-4", b"")
+        n = len(writer.acked)
+        wait_until(lambda: len(writer.acked) >= n + 20, 30, "writes stalled with server 1 down")
+        s1.launch()
+        s1._wait_ready()
+
+        # Remove server 1 while the client writes.
+        n = len(writer.acked)
+        admin.stop()
+        admin.close()
+        admin = client(",".join(m.hosts for m in e.members[1:]))
+        admin.add_auth("digest", "super:" + SUPER_PASSWORD)
+        data, _ = admin.reconfig(joining=None, leaving="1", new_members=None)
+        assert "server.1=" not in data.decode()
+        wait_until(lambda: len(writer.acked) >= n + 20, 30, "writes stalled after removing server 1")
+        writer.finish()
+        s1.stop()
+        e.members = e.members[1:]
+        for m in e.members:
+            zk = client(m.hosts)
+            try:
+                zk.sync("/w")
+                assert set(writer.acked) <= set("/w/" + c for c in zk.get_children("/w"))
+                assert zk.exists("/via4") and zk.exists("/quorum-with-4")
+                assert config_members(zk)[0] == [2, 3, 4]
+            finally:
+                zk.stop()
+                zk.close()
+        admin.stop()
+        admin.close()
+        zk4.stop()
+        zk4.close()
+
+        # The 3 remaining servers restart with the committed membership (2, 3, 4).
+        for m in e.members:
+            m.stop()
+        for m in e.members:
+            m.launch()
+        e.wait_for_leader(60)
+        zk = client(e.hosts)
+        try:
+            assert config_members(zk)[0] == [2, 3, 4]
+            zk.sync("/w")
+            assert set(writer.acked) <= set("/w/" + c for c in zk.get_children("/w"))
+        finally:
+            zk.stop()
+            zk.close()
+    finally:
+        for m in started:
+            m.cleanup()

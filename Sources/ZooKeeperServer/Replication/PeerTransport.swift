@@ -33,6 +33,17 @@ final class PeerTransport: @unchecked Sendable {
         self.logger = logger
     }
 
+    /// Adds a peer, or moves one to a new address (reconfig: the committed
+    /// `/zookeeper/config` names the servers every member must be able to reach).
+    func setPeer(_ peer: Peer) {
+        eventLoop.assertInEventLoop()
+        guard peer.id != selfId, peers[peer.id].map({ $0.host != peer.host || $0.port != peer.port }) ?? true else { return }
+        let known = peers[peer.id] != nil
+        peers[peer.id] = peer
+        if known, let channel = outbound.removeValue(forKey: peer.id) { channel.close(promise: nil) }
+        logger.info("peer \(peer.id) at \(peer.host):\(peer.port)\(known ? " (address changed)" : " added")")
+    }
+
     func listen(host: String, port: Int) throws -> SocketAddress {
         let transport = self
         let channel = try ServerBootstrap(group: eventLoop)

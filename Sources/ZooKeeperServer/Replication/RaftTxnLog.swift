@@ -78,6 +78,13 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
     /// The servers `/zookeeper/config` lists (nil: no dynamic membership). On the leader,
     /// Raft's configuration is moved towards it one server at a time.
     var desiredMembers: () -> Set<UInt64>? = { nil }
+    /// The members of `desiredMembers` that are observers (Raft learners); the rest vote.
+    var desiredObservers: () -> Set<UInt64> = { [] }
+    /// Called every tick to give the transport the committed members' addresses.
+    var peerAddresses: () -> Void = {}
+    /// A joining server becomes a voter once its log is within this many entries of the
+    /// leader's commit index (until then it is a learner: it cannot stall the quorum).
+    var promoteWithinEntries: UInt64 = 64
     private var membershipWaiters: [(ids: Set<UInt64>, deadline: Int64, done: (Bool) -> Void)] = []
     /// How long a reconfig waits for Raft's configuration to follow `/zookeeper/config`.
     var membershipTimeoutMs: Int64 = 15_000
@@ -88,7 +95,9 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
     func membershipMatches(_ ids: Set<UInt64>) -> Bool {
         let c = node.configuration
         let all = Set(c.voters).union(c.learners)
-        return all == ids || (!ids.contains(node.id) && !all.contains(node.id))
+        if !ids.contains(node.id) && !all.contains(node.id) { return true }
+        // Joined participants must have been promoted from learner to voter too.
+        return all == ids && Set(c.voters) == ids.subtracting(desiredObservers())
     }
 
     /// Calls `done(true)` once `membershipMatches(ids)`, or `done(false)` after `membershipTimeoutMs`.
@@ -111,14 +120,24 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
 
     /// Leader only: proposes the next single-server change that brings Raft's configuration
     /// closer to `desiredMembers` (removals of other servers first, this leader last; it
-    /// then steps down). Adding servers is not done here (joining is not supported yet).
+    /// then steps down); joining servers are added as learners and promoted to voters once
+    /// caught up (observers stay learners).
     private func reconcileMembership() {
         guard node.canChangeConfiguration, let desired = desiredMembers(), desired.count >= 2 else { return }
         let c = node.configuration
         let current = c.voters + c.learners
         let change: ConfChange
+        let observers = desiredObservers()
         if let extra = current.first(where: { !desired.contains($0) && $0 != node.id }) {
             change = .remove(extra)
+        } else if let joiner = desired.sorted().first(where: { !current.contains($0) }) {
+            // A new server starts as a learner: it catches up (entries or a snapshot)
+            // without counting towards the quorum.
+            change = .addLearner(joiner)
+        } else if let ready = c.learners.sorted().first(where: { desired.contains($0) && !observers.contains($0) && caughtUp($0) }) {
+            change = .addVoter(ready)
+        } else if let demoted = c.voters.sorted().first(where: { observers.contains($0) && $0 != node.id }) {
+            change = .addLearner(demoted)
         } else if !desired.contains(node.id), current.contains(node.id), c.voters.contains(where: { $0 != node.id }) {
             change = .remove(node.id)
         } else {
@@ -133,6 +152,12 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         }
     }
 
+    /// Whether a learner's log is close enough to the leader's commit index to vote.
+    private func caughtUp(_ id: UInt64) -> Bool {
+        guard let p = node.progressDescription.first(where: { $0.id == id }) else { return false }
+        return p.match + promoteWithinEntries >= node.committed
+    }
+
     /// Starts ticking; a single voter campaigns at once instead of waiting a timeout.
     func start(tick: TimeAmount) {
         eventLoop.assertInEventLoop()
@@ -141,6 +166,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         }
         ticker = eventLoop.scheduleRepeatedTask(initialDelay: tick, delay: tick) { [unowned self] _ in
             self.node.tick()
+            self.peerAddresses()
             self.reconcileMembership()
             self.processReady()
             self.expireStaleProposals()

@@ -216,8 +216,8 @@ extension ClientConnection {
     /// committed as a setData (replicated, in snapshots and the log, firing its watches), the
     /// leader then moves Raft's configuration to it one server at a time
     /// (`RaftTxnLog.reconcileMembership`), and the client is answered once this server's
-    /// configuration matches it. A change that adds or changes a server is answered
-    /// UNIMPLEMENTED (joining is not supported yet).
+    /// configuration matches it (a joining server first catches up as a learner, then
+    /// votes). A change to a server that stays (address, role) is answered UNIMPLEMENTED.
     func handleReconfig(_ r: ReconfigRequest, xid: Int32, receivedAt: Int64) {
         let plan: ReconfigPlan
         switch checkReconfig(r) {
@@ -227,7 +227,7 @@ extension ClientConnection {
         case .success(let p):
             plan = p
         }
-        guard let raft = state.raft, !plan.addsOrChanges else {
+        guard let raft = state.raft, !plan.changesExisting else {
             enqueueReady(ReplyHeader(xid: xid, zxid: state.lastAppliedZxid, error: .unimplemented), nil, receivedAt: receivedAt)
             return
         }

@@ -7,8 +7,8 @@ import ZNodeStore
 /// joining/leaving/newMembers syntax, and "at least 2 voters" in the result. The ACL check on
 /// `/zookeeper/config` (WRITE, super user bypasses) is made by the caller after these.
 ///
-/// A change that only removes servers is executed (see `ClientConnection.handleReconfig`);
-/// one that adds or changes a server is answered UNIMPLEMENTED (joining is not supported yet).
+/// A change that adds or removes servers is executed (see `ClientConnection.handleReconfig`);
+/// one that changes a server that stays (address, ports, role) is answered UNIMPLEMENTED.
 struct ReconfigPlan: Equatable {
     /// The members after the change, by id.
     var members: [Int: PeerSpec]
@@ -31,6 +31,10 @@ struct ReconfigPlan: Equatable {
 
     /// Whether the change adds a server or changes one's address or role.
     var addsOrChanges: Bool { members.contains { current[$0.key] != $0.value } }
+
+    /// Whether the change modifies a server that stays (address, ports or role): not
+    /// supported (adding and removing servers are).
+    var changesExisting: Bool { members.contains { id, spec in current[id].map { $0 != spec } ?? false } }
 
     /// `/zookeeper/config` data in ZooKeeper's format: `server.N=` lines by id, then `version=<hex>`.
     static func configText(_ members: [Int: PeerSpec], version: Int64) -> String {
@@ -120,11 +124,21 @@ struct ReconfigPlan: Equatable {
 }
 
 extension ServerState {
-    /// The server ids in the committed `/zookeeper/config` (nil when it lists none).
-    func configuredMembers() -> Set<UInt64>? {
+    /// The servers in the committed `/zookeeper/config` (nil when it lists none).
+    func configuredSpecs() -> [Int: PeerSpec]? {
         guard case .getData(let data, _)? = store.read(.getData(PathWatchRequest(path: "/zookeeper/config", watch: false)),
                                                        sessionId: 0, auth: AuthContext(isSuper: true)).response else { return nil }
-        let ids = ReconfigPlan.parseConfigNode(String(decoding: data ?? [], as: UTF8.self)).members.keys.map { UInt64($0) }
-        return ids.isEmpty ? nil : Set(ids)
+        let members = ReconfigPlan.parseConfigNode(String(decoding: data ?? [], as: UTF8.self)).members
+        return members.isEmpty ? nil : members
+    }
+
+    /// The server ids in the committed `/zookeeper/config` (nil when it lists none).
+    func configuredMembers() -> Set<UInt64>? {
+        configuredSpecs().map { Set($0.keys.map { UInt64($0) }) }
+    }
+
+    /// The observers among them (Raft learners).
+    func configuredObservers() -> Set<UInt64> {
+        Set((configuredSpecs() ?? [:]).values.filter { $0.role == .observer }.map { UInt64($0.id) })
     }
 }

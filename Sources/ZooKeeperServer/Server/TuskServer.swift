@@ -60,6 +60,7 @@ public final class TuskServer: @unchecked Sendable {
             if ensemble && config.reconfigEnabled {
                 // reconfig commits a new /zookeeper/config; Raft's membership follows it.
                 raft.desiredMembers = { [unowned state] in state.configuredMembers() }
+                raft.desiredObservers = { [unowned state] in state.configuredObservers() }
             }
             if ensemble {
                 let transport = PeerTransport(selfId: nodeId, peers: config.servers.map { .init(id: UInt64($0.id), host: $0.host, port: $0.peerPort) },
@@ -73,6 +74,14 @@ public final class TuskServer: @unchecked Sendable {
                 }
                 raft.send = { [unowned transport] messages in
                     for m in messages { transport.send(to: m.to, .raft(m)) }
+                }
+                if config.reconfigEnabled {
+                    // Every member learns the addresses of servers a reconfig added.
+                    raft.peerAddresses = { [unowned state, unowned transport] in
+                        for spec in (state.configuredSpecs() ?? [:]).values {
+                            transport.setPeer(.init(id: UInt64(spec.id), host: spec.host, port: spec.peerPort))
+                        }
+                    }
                 }
                 state.transport = transport
             }
