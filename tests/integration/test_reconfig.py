@@ -380,3 +380,33 @@ def test_add_fourth_server_while_writing_then_remove_one():
     finally:
         for m in started:
             m.cleanup()
+
+
+def test_stock_zkcli_config_and_reconfig_add_remove():
+    """Apache's zkCli.sh (Debian) drives `config`, `reconfig -add` and `reconfig -remove`
+    against a Tusk ensemble."""
+    sysprops = {"zookeeper.DigestAuthenticationProvider.superDigest": super_digest()}
+    e = Ensemble(3, kind="tusk", cfg={"reconfigEnabled": "true"}, sysprops=sysprops)
+    started = list(e.members)
+    try:
+        e.start()
+        peer, election = free_port(), free_port()
+        m4 = Member(4, "tusk", e.members[0].server_lines + ["server.4=127.0.0.1:%d:%d" % (peer, election)],
+                    dict(tickTime="200", initLimit="10", syncLimit="5", reconfigEnabled="true"), sysprops)
+        started.append(m4)
+        m4.launch()
+        joiner = "server.4=127.0.0.1:%d:%d:participant;127.0.0.1:%d" % (peer, election, m4.port)
+        script = ("addauth digest super:%s\nconfig\nreconfig -add %s\nreconfig -remove 1\nconfig\nquit\n"
+                  % (SUPER_PASSWORD, joiner))
+        p = subprocess.run(["/usr/share/zookeeper/bin/zkCli.sh", "-server", e.members[1].hosts], input=script,
+                           capture_output=True, text=True, timeout=120)
+        out = p.stdout
+        assert out.count("Committed new configuration:") == 2, out[-3000:]
+        blocks = out.split("Committed new configuration:")
+        after_add, after_remove = blocks[1], blocks[2]
+        assert joiner in after_add and "server.1=" in after_add, after_add
+        assert joiner in after_remove and "server.1=" not in after_remove, after_remove
+        assert "version=2" in after_remove, after_remove
+    finally:
+        for m in started:
+            m.cleanup()
