@@ -287,6 +287,16 @@ def wait_until(cond, timeout, what):
         time.sleep(0.05)
 
 
+def launch_joiner(e, sid, sysprops):
+    """Starts server `sid` with a zoo.cfg listing the ensemble's servers and itself (as a
+    joining ZooKeeper server is started); returns it and its `reconfig -add` spec."""
+    peer, election = free_port(), free_port()
+    m = Member(sid, "tusk", e.members[0].server_lines + ["server.%d=127.0.0.1:%d:%d" % (sid, peer, election)],
+               dict(tickTime="200", initLimit="10", syncLimit="5", reconfigEnabled="true"), sysprops)
+    m.launch()
+    return m, "server.%d=127.0.0.1:%d:%d:participant;127.0.0.1:%d" % (sid, peer, election, m.port)
+
+
 def test_add_fourth_server_while_writing_then_remove_one():
     """Tusk only (ZooKeeper's joiner needs a dynamic config file; not scripted here): a 4th
     server is added with reconfig while a client writes, catches up as a learner, becomes a
@@ -305,12 +315,8 @@ def test_add_fourth_server_while_writing_then_remove_one():
         writer.start()
         wait_until(lambda: len(writer.acked) >= 20, 30, "writer made no progress")
 
-        peer, election = free_port(), free_port()
-        m4 = Member(4, "tusk", e.members[0].server_lines + ["server.4=127.0.0.1:%d:%d" % (peer, election)],
-                    dict(tickTime="200", initLimit="10", syncLimit="5", **cfg), sysprops)
+        m4, joining = launch_joiner(e, 4, sysprops)
         started.append(m4)
-        m4.launch()
-        joining = "server.4=127.0.0.1:%d:%d:participant;127.0.0.1:%d" % (peer, election, m4.port)
         data, _ = admin.reconfig(joining=joining, leaving=None, new_members=None)
         assert joining.split(";")[0] in data.decode(), data.decode()
         assert config_members(admin)[0] == [1, 2, 3, 4]
@@ -390,12 +396,8 @@ def test_stock_zkcli_config_and_reconfig_add_remove():
     started = list(e.members)
     try:
         e.start()
-        peer, election = free_port(), free_port()
-        m4 = Member(4, "tusk", e.members[0].server_lines + ["server.4=127.0.0.1:%d:%d" % (peer, election)],
-                    dict(tickTime="200", initLimit="10", syncLimit="5", reconfigEnabled="true"), sysprops)
+        m4, joiner = launch_joiner(e, 4, sysprops)
         started.append(m4)
-        m4.launch()
-        joiner = "server.4=127.0.0.1:%d:%d:participant;127.0.0.1:%d" % (peer, election, m4.port)
         script = ("addauth digest super:%s\nconfig\nreconfig -add %s\nreconfig -remove 1\nconfig\nquit\n"
                   % (SUPER_PASSWORD, joiner))
         p = subprocess.run(["/usr/share/zookeeper/bin/zkCli.sh", "-server", e.members[1].hosts], input=script,
