@@ -65,7 +65,11 @@ class Member(Server):
 
 class Ensemble:
     def __init__(self, n=3, kind=None, cfg=None, observers=0, sysprops=None):
-        kind = kind or servers.target()
+        self._spec = (n, kind or servers.target(), cfg, observers, sysprops)
+        self._make_members()
+
+    def _make_members(self):
+        n, kind, cfg, observers, sysprops = self._spec
         total = n + observers
         peer = [free_port() for _ in range(total)]
         election = [free_port() for _ in range(total)]
@@ -76,13 +80,22 @@ class Ensemble:
         observer_cfg = dict(base_cfg, peerType="observer")
         self.members = [Member(i + 1, kind, lines, observer_cfg if i >= n else base_cfg, sysprops) for i in range(total)]
 
-    def start(self, timeout=60):
-        for m in self.members:
-            m.launch()
-        self.wait_for_leader(timeout)
-        for m in self.members:
-            m._wait_ready()
-        return self
+    def start(self, timeout=60, attempts=3):
+        for attempt in range(attempts):
+            for m in self.members:
+                m.launch()
+            try:
+                self.wait_for_leader(timeout)
+                for m in self.members:
+                    m._wait_ready()
+                return self
+            except ServerStartError as err:
+                # A port free_port() picked can be taken by another process before the
+                # server binds it: start the whole ensemble again on fresh ports.
+                self.cleanup()
+                if attempt == attempts - 1 or "exited" not in str(err):
+                    raise
+                self._make_members()
 
     @property
     def hosts(self):

@@ -305,10 +305,9 @@ def test_add_fourth_server_while_writing_then_remove_one():
     write is on every remaining server, and the membership survives a restart."""
     sysprops = {"zookeeper.DigestAuthenticationProvider.superDigest": super_digest()}
     cfg = {"reconfigEnabled": "true"}
-    e = Ensemble(3, kind="tusk", cfg=cfg, sysprops=sysprops)
+    e = Ensemble(3, kind="tusk", cfg=cfg, sysprops=sysprops).start()
     started = list(e.members)
     try:
-        e.start()
         admin = client(e.hosts)
         admin.add_auth("digest", "super:" + SUPER_PASSWORD)
         writer = Writer(e.hosts, "/w")
@@ -392,10 +391,9 @@ def test_stock_zkcli_config_and_reconfig_add_remove():
     """Apache's zkCli.sh (Debian) drives `config`, `reconfig -add` and `reconfig -remove`
     against a Tusk ensemble."""
     sysprops = {"zookeeper.DigestAuthenticationProvider.superDigest": super_digest()}
-    e = Ensemble(3, kind="tusk", cfg={"reconfigEnabled": "true"}, sysprops=sysprops)
+    e = Ensemble(3, kind="tusk", cfg={"reconfigEnabled": "true"}, sysprops=sysprops).start()
     started = list(e.members)
     try:
-        e.start()
         m4, joiner = launch_joiner(e, 4, sysprops)
         started.append(m4)
         script = ("addauth digest super:%s\nconfig\nreconfig -add %s\nreconfig -remove 1\nconfig\nquit\n"
