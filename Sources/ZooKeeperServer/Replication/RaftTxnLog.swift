@@ -178,6 +178,9 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
     func stop() {
         ticker?.cancel()
         ticker = nil
+        // Let a WAL fsync in flight finish (its completion is queued on the loop before the
+        // loop shuts down, not after it: NIO refuses tasks on a closed loop).
+        Self.fsyncQueue.sync {}
     }
 
     var isLeader: Bool { node.role == .leader }
