@@ -36,40 +36,10 @@ public actor GroupMembership {
     /// The member list now and after every change (consecutive duplicates skipped).
     /// Ends when the client closes or its session expires.
     public nonisolated func members() -> AsyncStream<[String]> {
-        let (stream, continuation) = AsyncStream<[String]>.makeStream(bufferingPolicy: .bufferingNewest(16))
-        let task = Task { [client, groupPath] in
-            var last: [String]? = nil
-            let states = await client.connectionStates()
-            let (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-            let stateTask = Task {
-                for await state in states where state == .reconnected { wake.yield() }
-                wake.finish()
-            }
-            defer { stateTask.cancel() }
-            var iterator = wakeups.makeAsyncIterator()
-            while !Task.isCancelled {
-                do {
-                    let (children, watch) = try await client.getChildren(groupPath, watch: true)
-                    let sorted = children.sorted()
-                    if sorted != last {
-                        continuation.yield(sorted)
-                        last = sorted
-                    }
-                    Task {
-                        _ = await watch.event()
-                        wake.yield()
-                    }
-                } catch let error as ZooKeeperError where error.endsWatching {
-                    break
-                } catch {
-                    // Connection loss: the reconnect wakes us.
-                }
-                guard await iterator.next() != nil else { break }
-            }
-            continuation.finish()
+        watchedValues(client) { [client, groupPath] in
+            let (children, watch) = try await client.getChildren(groupPath, watch: true)
+            return (children.sorted(), watch)
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
     }
 
     private func ensurePath() async throws {
