@@ -84,15 +84,7 @@ final class FakeServer: @unchecked Sendable {
 @Suite("Client against a scripted server")
 struct FakeServerTests {
     func client(_ server: FakeServer, requestTimeout: Duration = .seconds(30)) async throws -> ZooKeeperClient {
-        var config = ZooKeeperClient.Configuration(
-            connectionString: try ConnectionString("127.0.0.1:\(server.port)"), sessionTimeout: .seconds(30),
-            requestTimeout: requestTimeout)
-        if ProcessInfo.processInfo.environment["ZK_CLIENT_DEBUG"] == "1" {
-            var logger = Logger(label: "zk-client-test", factory: { StreamLogHandler.standardError(label: $0) })
-            logger.logLevel = .trace
-            config.logger = logger
-        }
-        return try await ZooKeeperClient.connect(configuration: config)
+        try await TestSupport.connect(connectString: "127.0.0.1:\(server.port)", sessionTimeout: .seconds(30), requestTimeout: requestTimeout)
     }
 
     @Test("a request with no reply fails with .timeout; the connection stays up (pings answered)")

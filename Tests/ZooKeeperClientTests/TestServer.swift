@@ -263,8 +263,13 @@ extension Trait where Self == SharedServer {
 enum TestSupport {
     static func connect(_ server: TestServer, chroot: String = "", sessionTimeout: Duration = .seconds(10),
                         requestTimeout: Duration = .seconds(20)) async throws -> ZooKeeperClient {
+        try await connect(connectString: server.connectString + chroot, sessionTimeout: sessionTimeout, requestTimeout: requestTimeout)
+    }
+
+    /// A client for `connectString`, logging at trace level when ZK_CLIENT_DEBUG=1.
+    static func connect(connectString: String, sessionTimeout: Duration, requestTimeout: Duration) async throws -> ZooKeeperClient {
         var config = ZooKeeperClient.Configuration(
-            connectionString: try ConnectionString(server.connectString + chroot), sessionTimeout: sessionTimeout,
+            connectionString: try ConnectionString(connectString), sessionTimeout: sessionTimeout,
             requestTimeout: requestTimeout)
         if ProcessInfo.processInfo.environment["ZK_CLIENT_DEBUG"] == "1" {
             var logger = Logger(label: "zk-client-test", factory: { StreamLogHandler.standardError(label: $0) })
