@@ -348,9 +348,102 @@ public struct SnapshotFileWriter: Sendable {
     public func write(_ metadata: SnapshotMetadata, dataParts: [[UInt8]]) throws(DiskStorageError) -> String {
         let name = SnapshotFile.fileName(metadata)
         try FileIO.writeAtomically(snapDir + "/" + name, dir: snapDir, parts: SnapshotFile.encodedParts(metadata, data: dataParts))
+        try prune()
+        return snapDir + "/" + name
+    }
+
+    /// Starts a snapshot file whose data is appended piece by piece (see `SnapshotFileStream`).
+    public func stream(_ metadata: SnapshotMetadata) throws(DiskStorageError) -> SnapshotFileStream {
+        try SnapshotFileStream(self, metadata)
+    }
+
+    /// Removes all but the newest `keep` snapshot files.
+    func prune() throws(DiskStorageError) {
         let all = try FileIO.list(snapDir).filter { SnapshotFile.parseName($0) != nil }
             .sorted { SnapshotFile.parseName($0)! < SnapshotFile.parseName($1)! }
         for old in all.dropLast(keep) { try FileIO.remove(snapDir + "/" + old) }
-        return snapDir + "/" + name
+    }
+}
+
+/// A snapshot file written while its data is still being produced, so no buffer as large
+/// as the state is ever held: `append` writes each piece after room left for the header,
+/// `finish` writes the header (data length, crc) in front, fsyncs and renames the file
+/// into place (the same bytes `SnapshotFileWriter.write` gives). Writeback is started
+/// every few MiB so the final fsync does not flush the whole file at once (the WAL's
+/// fsyncs would wait behind it), and the file does not fill the page cache. One thread at a time; a failed `append` is reported
+/// by `finish`.
+public final class SnapshotFileStream: @unchecked Sendable {
+    private let writer: SnapshotFileWriter
+    private let metadata: SnapshotMetadata
+    private let path: String
+    private let tmp: String
+    private var fd: Int32
+    private let headerSize: Int
+    private var dataLength: UInt64 = 0
+    private var dataCRC: UInt32 = 0
+    private var unflushed = 0
+    private var failure: DiskStorageError?
+    public var bytesWritten: UInt64 { dataLength }
+    static let writebackEvery = 8 << 20
+
+    init(_ writer: SnapshotFileWriter, _ metadata: SnapshotMetadata) throws(DiskStorageError) {
+        self.writer = writer
+        self.metadata = metadata
+        path = writer.snapDir + "/" + SnapshotFile.fileName(metadata)
+        tmp = path + ".tmp"
+        headerSize = SnapshotFile.header(metadata, dataLength: 0, dataCRC: 0).count
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if fd < 0 { throw FileIO.error("open", tmp) }
+    }
+
+    deinit { if fd >= 0 { close(fd); unlink(tmp) } }
+
+    public func append(_ bytes: [UInt8]) {
+        guard failure == nil, fd >= 0 else { return }
+        do {
+            try FileIO.pwriteAll(fd, bytes, at: headerSize + Int(dataLength), tmp)
+        } catch {
+            failure = error
+            return
+        }
+        dataCRC = FileIO.crc(bytes[...], initial: dataCRC)
+        dataLength += UInt64(bytes.count)
+        unflushed += bytes.count
+        #if os(Linux)
+        if unflushed >= Self.writebackEvery {
+            // Starts writing back what is written so far (without waiting for it), and lets
+            // the page cache drop those pages once they are clean.
+            _ = posix_fadvise(fd, off_t(headerSize) + off_t(dataLength) - off_t(unflushed), off_t(unflushed),
+                              POSIX_FADV_DONTNEED)
+            unflushed = 0
+        }
+        #endif
+    }
+
+    /// Makes the file durable under its final name; returns its path.
+    public func finish() throws(DiskStorageError) -> String {
+        if let failure { abort(); throw failure }
+        guard fd >= 0 else { throw .invalidArgument("snapshot stream \(tmp) already ended") }
+        do {
+            try FileIO.pwriteAll(fd, SnapshotFile.header(metadata, dataLength: dataLength, dataCRC: dataCRC), at: 0, tmp)
+            try FileIO.fsyncFD(fd, tmp)
+        } catch {
+            abort()
+            throw error
+        }
+        close(fd)
+        fd = -1
+        if rename(tmp, path) != 0 { throw FileIO.error("rename", tmp) }
+        try FileIO.fsyncDir(writer.snapDir)
+        try writer.prune()
+        return path
+    }
+
+    /// Drops the unfinished file.
+    public func abort() {
+        guard fd >= 0 else { return }
+        close(fd)
+        fd = -1
+        unlink(tmp)
     }
 }

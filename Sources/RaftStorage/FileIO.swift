@@ -62,6 +62,15 @@ enum FileIO {
         }
     }
 
+    static func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int, _ path: String) throws(DiskStorageError) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
+            if n < 0 { if errno == EINTR { continue }; throw error("write", path) }
+            done += n
+        }
+    }
+
     static func fsyncFD(_ fd: Int32, _ path: String) throws(DiskStorageError) {
         if fsync(fd) != 0 { throw error("fsync", path) }
     }
@@ -105,6 +114,11 @@ enum FileIO {
         defer { close(fd) }
         if ftruncate(fd, off_t(size)) != 0 { throw error("truncate", path) }
         try fsyncFD(fd, path)
+    }
+
+    /// The crc32 of A followed by B, from crc32(A), crc32(B) and B's length.
+    static func crcCombine(_ a: UInt32, _ b: UInt32, length: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: crc32_combine(uLong(a), uLong(b), .init(length)))
     }
 
     /// zlib's crc32; `initial` continues a checksum over earlier bytes.

@@ -18,20 +18,26 @@ enum SnapshotFile {
     /// unchanged — so a snapshot as large as the whole state is written without copying it
     /// (`encode` held three copies of it at once).
     static func encodedParts(_ m: SnapshotMetadata, data: [[UInt8]]) -> [[UInt8]] {
+        var crc: UInt32 = 0
+        for part in data { crc = FileIO.crc(part[...], initial: crc) }
+        return [header(m, dataLength: UInt64(data.reduce(0) { $0 + $1.count }), dataCRC: crc)] + data
+    }
+
+    /// Everything before the data, given the data's length and its own crc32.
+    static func header(_ m: SnapshotMetadata, dataLength: UInt64, dataCRC: UInt32) -> [UInt8] {
         var body = ByteWriter()
         body.u64(m.index)
         body.u64(m.term)
         let conf = m.configuration.encoded()
         body.u32(UInt32(conf.count))
         body.raw(conf)
-        body.u64(UInt64(data.reduce(0) { $0 + $1.count }))
-        var crc = FileIO.crc(body.bytes[...])
-        for part in data { crc = FileIO.crc(part[...], initial: crc) }
+        body.u64(dataLength)
+        let crc = FileIO.crcCombine(FileIO.crc(body.bytes[...]), dataCRC, length: dataLength)
         var head = ByteWriter()
         head.raw(magic)
         head.u32(crc)
         head.raw(body.bytes)
-        return [head.bytes] + data
+        return head.bytes
     }
 
     static func encode(_ s: Snapshot) -> [UInt8] {

@@ -84,4 +84,34 @@ struct SnapshotOnDiskTests {
             #expect(Array(SnapshotFile.encodedParts(snap.metadata, data: split).joined()) == SnapshotFile.encode(snap))
         }
     }
+
+    @Test("a snapshot file streamed in pieces is byte-identical to the one-buffer encoding, is recovered, and an aborted one leaves nothing")
+    func streamedSnapshotFile() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let storage = try DiskStorage(directory: dir.path)
+        let data = (0..<(3 << 20) + 12_345).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ $0 >> 9) }
+        let meta = SnapshotMetadata(index: 42, term: 7, configuration: Configuration(voters: [1, 2, 3]))
+        let stream = try storage.snapshotFileWriter.stream(meta)
+        var offset = 0
+        for size in [0, 1, 4095, 1 << 20, 9 << 20] where offset < data.count {
+            let end = min(data.count, offset + size)
+            stream.append(Array(data[offset..<end]))
+            offset = end
+        }
+        stream.append(Array(data[offset...]))
+        let path = try stream.finish()
+        #expect(stream.bytesWritten == UInt64(data.count))
+        let onDisk = try FileIO.readAll(path)
+        #expect(onDisk == SnapshotFile.encode(Snapshot(metadata: meta, data: data)))
+        let reopened = try DiskStorage(directory: dir.path)
+        #expect(try reopened.snapshot().metadata == meta)
+        #expect(try reopened.snapshot().data == data)
+
+        let later = SnapshotMetadata(index: 50, term: 7, configuration: meta.configuration)
+        let aborted = try storage.snapshotFileWriter.stream(later)
+        aborted.append([1, 2, 3])
+        aborted.abort()
+        #expect(try FileIO.list(storage.snapDir) == [SnapshotFile.fileName(meta)], "only the finished snapshot is left")
+    }
 }
