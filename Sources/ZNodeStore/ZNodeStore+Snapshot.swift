@@ -2,28 +2,34 @@ import Dispatch
 import Synchronization
 import ZooKeeperWire
 
-/// Deterministic snapshots of the replicated state (tree, sessions, lastZxid; not
-/// watches). The encoding depends only on the logical state: sessions by id, nodes in
-/// depth-first order with children sorted by name bytes, ACL lists numbered by first
-/// use. So the same log gives the same bytes on every replica, and a round trip is
-/// byte-identical.
+/// Snapshots of the replicated state (tree, sessions, lastZxid; not watches). A canonical
+/// snapshot depends only on the logical state: sessions by id, nodes in depth-first order
+/// with children sorted by name bytes, ACL lists numbered by first use. So the same log
+/// gives the same bytes on every replica, and a round trip is byte-identical (tests
+/// compare states this way). The server writes its snapshot files non-canonical: children
+/// in dictionary order, which restores to the same state without sorting anything.
 ///
 /// Layout (big-endian): "TUSKSNAP", u32 version, i64 lastZxid, u32 #sessions × (i64 id,
-/// i32 timeout, i32 owner server (version ≥ 3; 0 = unknown)), u32 #acl lists × (u32 n × (i32 perms, str scheme, str id)), then the
+/// i32 timeout, i32 owner server (version ≥ 3; 0 = unknown)), u32 #acl lists × (u32 n ×
+/// (i32 perms, str scheme, str id)) (before version 4), then the
 /// root node and its subtree in preorder: [str name unless root] i64 czxid mzxid pzxid
 /// ctime mtime ephemeralOwner, i32 version cversion aversion, u32 acl#, bytes data,
 /// u32 #children. Strings and bytes are u32 length + bytes.
 /// Version 2 (null znode data): a data length of 0xFFFFFFFF is null data. Version 1
 /// snapshots (which cannot hold null data) still load.
 /// Version 3 (session moved): each session also carries its owner server.
+/// Version 4 (streamed): no ACL table after the sessions; a node whose ACL number is the
+/// next unused one (first use) is followed by that list right after the number. Siblings
+/// may come in any order (the server writes them in dictionary order).
 extension ZNodeStore {
     static let snapshotMagic = Array("TUSKSNAP".utf8)
-    static let snapshotVersion: UInt32 = 3
+    static let snapshotVersion: UInt32 = 4
 
     /// The whole snapshot at once (tests, tools, and logs without a background writer).
     public func serializeSnapshot() -> [UInt8] {
         let builder = beginSnapshot()
         builder.backgroundSortThreshold = Int.max
+        builder.reserve(approximateDataSize + nodeCount * 80)
         while !builder.step(maxNodes: Int.max) {}
         endSnapshot(builder)
         return builder.finish()
@@ -33,11 +39,12 @@ extension ZNodeStore {
     /// captures: the tree is walked by `step` calls, between which txns may be applied;
     /// until `endSnapshot`, every primitive mutation first preserves the node's state as
     /// it was here, so the walk still sees exactly this state. One at a time.
-    public func beginSnapshot() -> SnapshotBuilder {
+    /// `canonical`: siblings in name order, so the same state gives the same bytes (see
+    /// `SnapshotBuilder.canonical`).
+    public func beginSnapshot(canonical: Bool = true) -> SnapshotBuilder {
         if let old = activeSnapshot { endSnapshot(old) }
-        let b = SnapshotBuilder(root: root, lastZxid: lastZxid, sessions: sessionTimeouts, owners: sessionOwners, acls: acls.lists)
-        // Growing the buffer by doubling would copy it (up to ~100 MB at once) on the loop.
-        b.reserve(approximateDataSize + nodeCount * 80)
+        let b = SnapshotBuilder(root: root, lastZxid: lastZxid, sessions: sessionTimeouts, owners: sessionOwners,
+                                acls: acls.lists, canonical: canonical)
         activeSnapshot = b
         return b
     }
@@ -73,7 +80,7 @@ extension ZNodeStore {
             }
         }
         var aclLists: [[ACL]] = []
-        for _ in 0..<(try r.u32()) {
+        func readACLList() throws {
             var list: [ACL] = []
             for _ in 0..<(try r.u32()) {
                 let perms = try r.i32()
@@ -82,11 +89,16 @@ extension ZNodeStore {
             }
             aclLists.append(list)
         }
+        let inlineACLs = version >= 4
+        if !inlineACLs {
+            for _ in 0..<(try r.u32()) { try readACLList() }
+        }
         func readNode(_ store: ZNodeStore?) throws -> (ZNode, UInt32) {
             let czxid = try r.i64(), mzxid = try r.i64(), pzxid = try r.i64()
             let ctime = try r.i64(), mtime = try r.i64(), owner = try r.i64()
             let version = try r.i32(), cversion = try r.i32(), aversion = try r.i32()
             let aclNumber = Int(try r.u32())
+            if inlineACLs && aclNumber == aclLists.count { try readACLList() }
             guard aclNumber < aclLists.count else { throw SnapshotError.corrupt("acl reference \(aclNumber)") }
             let data = nullableData ? try r.optionalBytes() : try r.bytes()
             let n = ZNode(data: data, aclIndex: 0, zxid: czxid, time: ctime, ephemeralOwner: owner)
@@ -139,19 +151,41 @@ extension ZNodeStore {
     }
 }
 
-/// An incremental, deterministic snapshot (see `ZNodeStore.beginSnapshot`). `step` runs
-/// on the store's thread; once the walk is done and `endSnapshot` was called, `finish`
-/// only touches value-type captures and may run on any thread.
+/// An incremental snapshot (see `ZNodeStore.beginSnapshot`). `step` runs on the store's
+/// thread; once the walk is done and `endSnapshot` was called, `finish` only touches
+/// value-type captures and may run on any thread.
+///
+/// The bytes come out as one stream: the header is written at `beginSnapshot`, each node
+/// as the walk reaches it (an ACL list inline where it is first used, version 4). With a
+/// `sink` the stream is handed over in chunks of about `chunkSize` bytes while the walk
+/// runs (the server writes them to the file meanwhile; no state-sized buffer is held);
+/// without one it collects for `finish`.
 public final class SnapshotBuilder: @unchecked Sendable {
-    private let lastZxid: Int64
-    private let sessions: [Int64: Int32]
-    private let owners: [Int64: Int32]
+    /// Siblings in name order (the same state gives the same bytes: tests and tools
+    /// compare snapshots), or in the children dictionaries' own order (cheaper: nothing
+    /// to sort; restores to the same state).
+    public let canonical: Bool
     private let aclLists: [[ACL]]
     private var aclNumbers: [Int32: UInt32] = [:]
-    private var aclOrder: [Int32] = []
-    private var nodes = SnapshotWriter()
-    /// The walk: for each open node, its children sorted by name and the next to write.
-    private var stack: [(kids: [(key: NodeName, value: ZNode)], next: Int)] = []
+    private var lastAcl: (index: Int32, number: UInt32) = (-1, 0)
+    private var out = SnapshotWriter()
+    private var chunks: [[UInt8]] = []
+    private var sink: (@Sendable (SnapshotChunk) -> Void)?
+    private var chunkSize = Int.max
+    /// Emptied chunk buffers handed back by the sink's consumer (`recycle`), reused so a
+    /// chunk's pages are not faulted in afresh each time.
+    private let pool = Mutex<[[UInt8]]>([])
+    public private(set) var bytesWritten = 0
+    /// The walk: for each open node, its children (sorted, or the dictionary and a position
+    /// in it) and the next to write.
+    private struct Frame {
+        var kids: [(key: NodeName, value: ZNode)] = []
+        var dict: [NodeName: ZNode] = [:]
+        var next = 0
+        var position: Dictionary<NodeName, ZNode>.Index
+        var count: Int { kids.isEmpty ? dict.count : kids.count }
+    }
+    private var stack: [Frame] = []
     private var root: ZNode?
     /// A big child list being sorted off the loop (see `step`).
     private let sortLock = NSLockLike()
@@ -162,6 +196,7 @@ public final class SnapshotBuilder: @unchecked Sendable {
     private var sortQueue: DispatchQueue { DispatchQueue.global(qos: .utility) }
     /// Nodes changed since `beginSnapshot`, with a copy of their state at that point.
     private var preimages: [ObjectIdentifier: (live: ZNode, copy: ZNode)] = [:]
+
     public private(set) var nodesWritten = 0
     public var preservedNodes: Int { preimages.count }
     public private(set) var isDone = false
@@ -170,12 +205,58 @@ public final class SnapshotBuilder: @unchecked Sendable {
     /// True while `step` waits for a background sort (call it again a little later).
     public var isWaiting: Bool { sortLock.withLock { sorting } }
 
-    init(root: ZNode, lastZxid: Int64, sessions: [Int64: Int32], owners: [Int64: Int32], acls: [[ACL]]) {
-        self.lastZxid = lastZxid
-        self.sessions = sessions
-        self.owners = owners
+    init(root: ZNode, lastZxid: Int64, sessions: [Int64: Int32], owners: [Int64: Int32], acls: [[ACL]], canonical: Bool) {
         self.aclLists = acls
         self.root = root
+        self.canonical = canonical
+        out.out.reserveCapacity(64 + sessions.count * 16)
+        out.out += ZNodeStore.snapshotMagic
+        out.u32(ZNodeStore.snapshotVersion)
+        out.i64(lastZxid)
+        out.u32(UInt32(sessions.count))
+        for (id, timeout) in sessions.sorted(by: { $0.key < $1.key }) {
+            out.i64(id)
+            out.i32(timeout)
+            out.i32(owners[id] ?? 0)
+        }
+    }
+
+    /// Hands the stream to `sink` in chunks of about `chunkSize` bytes, from now on (call
+    /// before the first `step`); the rest comes at `flush`. `sink` runs on the walking
+    /// thread; its consumer may give each chunk back with `recycle`.
+    public func stream(chunkSize: Int, to sink: @escaping @Sendable (SnapshotChunk) -> Void) {
+        self.chunkSize = max(1, chunkSize)
+        self.sink = sink
+        out.out.reserveCapacity(self.chunkSize + 4096)
+    }
+
+    /// A chunk the sink's consumer is done with (any thread); it must hold no other
+    /// reference to the chunk's bytes, so the buffer is reused rather than copied.
+    public func recycle(_ chunk: SnapshotChunk) {
+        var c = chunk.bytes
+        chunk.bytes = []
+        c.removeAll(keepingCapacity: true)
+        pool.withLock { if $0.count < 4 { $0.append(c) } }
+    }
+
+    /// Sends what is left of the stream to the sink (after the walk is done).
+    public func flush() {
+        guard let sink, !out.out.isEmpty else { return }
+        bytesWritten += out.out.count
+        sink(SnapshotChunk(out.out))
+        out.out = []
+    }
+
+    private func endChunk() {
+        if let sink {
+            bytesWritten += out.out.count
+            sink(SnapshotChunk(out.out))
+            out.out = pool.withLock { $0.popLast() } ?? []
+            if out.out.capacity < chunkSize { out.out.reserveCapacity(chunkSize + 4096) }
+        } else {
+            chunks.append(out.out)
+            out.out = []
+        }
     }
 
     func preserve(_ n: ZNode) {
@@ -188,7 +269,7 @@ public final class SnapshotBuilder: @unchecked Sendable {
         preimages[key] = (n, copy)
     }
 
-    func reserve(_ bytes: Int) { nodes.out.reserveCapacity(bytes) }
+    func reserve(_ bytes: Int) { if sink == nil { out.out.reserveCapacity(bytes) } }
 
     private func image(_ live: ZNode) -> ZNode {
         preimages.isEmpty ? live : (preimages[ObjectIdentifier(live)]?.copy ?? live)
@@ -196,29 +277,47 @@ public final class SnapshotBuilder: @unchecked Sendable {
 
     /// Writes one node (not its children); returns its child dictionary as of the snapshot.
     private func write(_ n: ZNode, name: NodeName?) -> [NodeName: ZNode] {
-        if let name { nodes.string(name.string) }
-        let number: UInt32
-        if let k = aclNumbers[n.aclIndex] { number = k } else {
-            number = UInt32(aclOrder.count)
+        if let name { out.string(name.string) }
+        out.i64(n.czxid); out.i64(n.mzxid); out.i64(n.pzxid)
+        out.i64(n.ctime); out.i64(n.mtime); out.i64(n.ephemeralOwner)
+        out.i32(n.version); out.i32(n.cversion); out.i32(n.aversion)
+        if n.aclIndex == lastAcl.index {
+            out.u32(lastAcl.number)
+        } else if let k = aclNumbers[n.aclIndex] {
+            out.u32(k)
+            lastAcl = (n.aclIndex, k)
+        } else {
+            // First use: the number is the next one, and the list follows it.
+            let number = UInt32(aclNumbers.count)
             aclNumbers[n.aclIndex] = number
-            aclOrder.append(n.aclIndex)
+            lastAcl = (n.aclIndex, number)
+            out.u32(number)
+            let list = aclLists[Int(n.aclIndex)]
+            out.u32(UInt32(list.count))
+            for a in list {
+                out.i32(a.perms.rawValue)
+                out.string(a.id.scheme)
+                out.string(a.id.id)
+            }
         }
-        nodes.i64(n.czxid); nodes.i64(n.mzxid); nodes.i64(n.pzxid)
-        nodes.i64(n.ctime); nodes.i64(n.mtime); nodes.i64(n.ephemeralOwner)
-        nodes.i32(n.version); nodes.i32(n.cversion); nodes.i32(n.aversion)
-        nodes.u32(number)
-        nodes.optionalBytes(n.data)
-        nodes.u32(UInt32(n.children.count))
+        out.optionalBytes(n.data)
+        out.u32(UInt32(n.children.count))
         nodesWritten += 1
+        if out.out.count >= chunkSize { endChunk() }
         return n.children
     }
 
-    /// Opens `children` for the walk: sorted at once when small, else on a background
-    /// thread (a million-child node would take ~0.5 s to sort); false while that runs.
+    /// Opens `children` for the walk: as they are, or sorted at once when small, else
+    /// sorted on a background thread (a million-child node would take ~0.5 s to sort);
+    /// false while that runs.
     private func open(_ children: [NodeName: ZNode]) -> Bool {
         if children.isEmpty { return true }
+        if !canonical {
+            stack.append(Frame(dict: children, position: children.startIndex))
+            return true
+        }
         if children.count < backgroundSortThreshold {
-            stack.append((NodeName.sorted(children), 0))
+            stack.append(Frame(kids: NodeName.sorted(children), position: children.endIndex))
             return true
         }
         sortLock.withLock { sorting = true }
@@ -235,9 +334,15 @@ public final class SnapshotBuilder: @unchecked Sendable {
     /// false early while a background sort runs (`isWaiting`).
     public func step(maxNodes: Int) -> Bool {
         if isDone { return true }
-        if let ready: [(key: NodeName, value: ZNode)] = sortLock.withLock({ defer { sorted = nil }; return sorted }) {
-            stack.append((ready, 0))
-        } else if isWaiting {
+        // Both read at once: a sort finishing between two reads would look like no sort
+        // at all, and its list would be walked later, in the wrong place.
+        let (ready, waiting) = sortLock.withLock { () -> ([(key: NodeName, value: ZNode)]?, Bool) in
+            defer { sorted = nil }
+            return (sorted, sorting)
+        }
+        if let ready {
+            stack.append(Frame(kids: ready, position: [NodeName: ZNode]().endIndex))
+        } else if waiting {
             return false
         }
         var budget = maxNodes
@@ -248,23 +353,40 @@ public final class SnapshotBuilder: @unchecked Sendable {
         }
         while budget > 0, !stack.isEmpty {
             let top = stack.count - 1
-            let i = stack[top].next
-            if i == stack[top].kids.count {
-                let done = stack.removeLast()
-                if done.kids.count >= backgroundSortThreshold {
-                    // Freeing a million-entry list takes tens of ms: do it off the loop.
-                    let box = UncheckedBox(done.kids)
-                    sortQueue.async { _ = box.value.count }
+            let name: NodeName, child: ZNode
+            if canonical {
+                let i = stack[top].next
+                if i == stack[top].kids.count {
+                    finished(stack.removeLast())
+                    continue
                 }
-                continue
+                stack[top].next = i + 1
+                (name, child) = stack[top].kids[i]
+            } else {
+                let p = stack[top].position
+                if p == stack[top].dict.endIndex {
+                    finished(stack.removeLast())
+                    continue
+                }
+                (name, child) = stack[top].dict[p]
+                stack[top].position = stack[top].dict.index(after: p)
             }
-            stack[top].next = i + 1
             budget -= 1
-            let (name, child) = stack[top].kids[i]
             if !open(write(image(child), name: name)) { return false }
         }
-        if stack.isEmpty && root == nil { isDone = true }
+        if stack.isEmpty && root == nil {
+            isDone = true
+            if sink == nil, !chunks.isEmpty { endChunk() }
+        }
         return isDone
+    }
+
+    private func finished(_ frame: Frame) {
+        if frame.count >= backgroundSortThreshold {
+            // Freeing a million-entry list takes tens of ms: do it off the loop.
+            let box = UncheckedBox(frame)
+            sortQueue.async { _ = box.value.count }
+        }
     }
 
     func abandon() {
@@ -280,39 +402,27 @@ public final class SnapshotBuilder: @unchecked Sendable {
         preimages = [:]
     }
 
-    /// The snapshot bytes: header (sessions, ACL lists by first use) + the nodes.
+    /// The snapshot bytes (without a sink).
     public func finish() -> [UInt8] {
-        Array(finishParts().joined())
+        if chunks.isEmpty { return out.out }
+        return Array(finishParts().joined())
     }
 
-    /// The snapshot bytes as two parts, header then nodes, without joining them (the
-    /// nodes part is as large as the state; a joined copy doubled the peak memory).
+    /// The snapshot bytes as parts to write one after another (without a sink; the parts
+    /// are not joined: a joined copy doubled the peak memory).
     public func finishParts() -> [[UInt8]] {
-        var w = SnapshotWriter()
-        w.out.reserveCapacity(64 + sessions.count * 16)
-        w.out += ZNodeStore.snapshotMagic
-        w.u32(ZNodeStore.snapshotVersion)
-        w.i64(lastZxid)
-        w.u32(UInt32(sessions.count))
-        for (id, timeout) in sessions.sorted(by: { $0.key < $1.key }) {
-            w.i64(id)
-            w.i32(timeout)
-            w.i32(owners[id] ?? 0)
-        }
-        w.u32(UInt32(aclOrder.count))
-        for index in aclOrder {
-            let list = aclLists[Int(index)]
-            w.u32(UInt32(list.count))
-            for a in list {
-                w.i32(a.perms.rawValue)
-                w.string(a.id.scheme)
-                w.string(a.id.id)
-            }
-        }
-        let body = nodes.out
-        nodes.out = []
-        return [w.out, body]
+        var parts = chunks
+        if !out.out.isEmpty { parts.append(out.out) }
+        chunks = []
+        out.out = []
+        return parts
     }
+}
+
+/// A piece of a streamed snapshot (a class, so its consumer can hand the buffer back).
+public final class SnapshotChunk: @unchecked Sendable {
+    public var bytes: [UInt8]
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
 }
 
 struct SnapshotWriter {

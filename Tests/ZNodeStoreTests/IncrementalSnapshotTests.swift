@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 import ZNodeStore
 import ZooKeeperWire
@@ -87,6 +88,84 @@ struct IncrementalSnapshotTests {
         store.endSnapshot(builder)
         let same = builder.finish() == expected
         #expect(same, "the snapshot differs from the state at beginSnapshot")
+    }
+
+    @Test("a non-canonical walk (dictionary order), streamed in small chunks while writes go on, restores to the start state",
+          arguments: [1, 2, 3] as [UInt64])
+    func streamedNonCanonicalWalkRestoresTheStartState(seed: UInt64) throws {
+        let store = ZNodeStore()
+        for t in randomLog(seed: seed, count: 400, from: 1) { _ = store.apply(t) }
+        let expected = store.serializeSnapshot()
+        let builder = store.beginSnapshot(canonical: false)
+        let received = Mutex<[SnapshotChunk]>([])
+        builder.stream(chunkSize: 300) { chunk in received.withLock { $0.append(chunk) } }
+        var rng = SeededGenerator(seed: seed &* 17)
+        let writes = randomLog(seed: seed + 200, count: 400, from: 1000)
+        var next = 0
+        var streamed: [UInt8] = []
+        var recycled = 0
+        while !builder.step(maxNodes: Int.random(in: 1...3, using: &rng)) {
+            for _ in 0..<Int.random(in: 0...6, using: &rng) where next < writes.count {
+                _ = store.apply(writes[next])
+                next += 1
+            }
+            // The consumer takes the chunks as they come and hands their buffers back.
+            let ready = received.withLock { chunks in
+                defer { chunks = [] }
+                return chunks
+            }
+            for chunk in ready {
+                streamed += chunk.bytes
+                builder.recycle(chunk)
+                recycled += 1
+            }
+        }
+        store.endSnapshot(builder)
+        builder.flush()
+        let rest = received.withLock { $0 }
+        for chunk in rest { streamed += chunk.bytes }
+        #expect(next > 0 && recycled > 2, "writes were applied and chunks streamed while the walk ran")
+        #expect(builder.bytesWritten == streamed.count)
+        let restored = try ZNodeStore.deserialize(streamed, config: store.config)
+        #expect(restored.serializeSnapshot() == expected, "the streamed snapshot restores to the state at beginSnapshot")
+        #expect(restored.invariantViolations().isEmpty)
+    }
+
+    @Test("a walk whose big child lists are sorted on another thread, interleaved with txns, restores to the start state",
+          arguments: [(1, false), (2, true), (3, true)] as [(UInt64, Bool)])
+    func walkWithBackgroundSortsSeesTheStartState(seed: UInt64, canonical: Bool) throws {
+        let store = ZNodeStore()
+        for t in randomLog(seed: seed, count: 3000, from: 1) { _ = store.apply(t) }
+        for i in 0..<3000 {
+            _ = store.apply(Txn(sessionId: 1, zxid: Int64(5000 + i), time: 1,
+                                kind: .request(.create(CreateRequest(path: "/bulk\(i % 7)", data: [1])), auth: AuthContext())))
+            _ = store.apply(Txn(sessionId: 1, zxid: Int64(5000 + i), time: 1,
+                                kind: .request(.create(CreateRequest(path: "/bulk\(i % 7)/n\(i)", data: [UInt8(i & 255)])), auth: AuthContext())))
+        }
+        let expected = store.serializeSnapshot()
+        let builder = store.beginSnapshot(canonical: canonical)
+        builder.backgroundSortThreshold = 8
+        let received = Mutex<[UInt8]>([])
+        builder.stream(chunkSize: 512) { chunk in received.withLock { $0 += chunk.bytes } }
+        let writes = randomLog(seed: seed + 300, count: 20_000, from: 10_000)
+        var next = 0
+        var rng = SeededGenerator(seed: seed &* 7)
+        while !builder.step(maxNodes: Int.random(in: 1...4, using: &rng)) {
+            if next < writes.count {
+                _ = store.apply(writes[next])
+                next += 1
+            }
+        }
+        #expect(next > 0, "writes were applied while the walk ran")
+        store.endSnapshot(builder)
+        builder.flush()
+        let streamed = received.withLock { $0 }
+        #expect(streamed.count == expected.count, "same size as the canonical bytes")
+        let restored = try ZNodeStore.deserialize(streamed, config: store.config)
+        #expect(restored.serializeSnapshot() == expected, "the walk restores to the state at beginSnapshot")
+        if canonical { #expect(streamed == expected) }
+        for t in writes[next...] { _ = store.apply(t) }
+        #expect(store.invariantViolations().isEmpty)
     }
 
     @Test func abandonedWalkIsMarked() {

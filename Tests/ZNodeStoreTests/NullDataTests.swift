@@ -61,10 +61,54 @@ struct NullDataTests {
         let h = Harness()
         h.create("/a", "x")
         h.create("/a/b")
-        var bytes = h.store.serializeSnapshot()
-        #expect(Array(bytes[8..<12]) == [0, 0, 0, 3])
-        bytes[11] = 1
-        let store = try ZNodeStore.deserialize(bytes, config: ZNodeStoreConfig())
-        #expect(store.serializeSnapshot() == h.store.serializeSnapshot())
+        let current = h.store.serializeSnapshot()
+        #expect(Array(current[8..<12]) == [0, 0, 0, 4])
+        var bytes = try versionThreeLayout(current)
+        for version: UInt8 in [3, 1] {
+            bytes[11] = version
+            let store = try ZNodeStore.deserialize(bytes, config: ZNodeStoreConfig())
+            #expect(store.serializeSnapshot() == current, "version \(version)")
+        }
+    }
+
+    /// A version-4 snapshot rewritten in version 3's layout: the ACL lists, inline at
+    /// their first use since version 4, as a table after the sessions instead.
+    func versionThreeLayout(_ v4: [UInt8]) throws -> [UInt8] {
+        var i = 0
+        func u32() -> UInt32 { defer { i += 4 }; return v4[i..<i + 4].reduce(0) { $0 << 8 | UInt32($1) } }
+        func skip(_ n: Int) -> ArraySlice<UInt8> { defer { i += n }; return v4[i..<i + n] }
+        var head = Array(skip(20))  // magic, version, lastZxid
+        head[11] = 3
+        let sessions = u32()
+        head += v4[i - 4..<i] + skip(Int(sessions) * 16)
+        var table: [UInt8] = []
+        var lists: UInt32 = 0
+        var nodes: [UInt8] = []
+        var open: [UInt32] = [1]  // children left to read, per open node (the root first)
+        var isRoot = true
+        while let last = open.last {
+            if last == 0 { open.removeLast(); continue }
+            open[open.count - 1] -= 1
+            let start = i
+            if !isRoot { _ = skip(Int(u32())) }
+            isRoot = false
+            _ = skip(6 * 8 + 3 * 4)
+            let acl = u32()
+            nodes += v4[start..<i]
+            if acl == lists {
+                let aclStart = i
+                for _ in 0..<u32() { _ = skip(4); _ = skip(Int(u32())); _ = skip(Int(u32())) }
+                table += v4[aclStart..<i]
+                lists += 1
+            }
+            let dataStart = i
+            let n = u32()
+            if n != UInt32.max { _ = skip(Int(n)) }
+            let children = u32()
+            nodes += v4[dataStart..<i]
+            open.append(children)
+        }
+        #expect(i == v4.count)
+        return head + withUnsafeBytes(of: lists.bigEndian) { Array($0) } + table + nodes
     }
 }

@@ -27,9 +27,8 @@ extension DiskStorage: RaftLogStore {
         try createSnapshot(index: index, configuration: configuration, data: data)
     }
 
-    func backgroundSnapshotWriter() -> (@Sendable (SnapshotMetadata, [[UInt8]]) throws -> String)? {
-        let writer = snapshotFileWriter
-        return { metadata, parts in try writer.write(metadata, dataParts: parts) }
+    func snapshotStream(_ metadata: SnapshotMetadata) throws -> SnapshotFileStream? {
+        try snapshotFileWriter.stream(metadata)
     }
 
     func adoptWrittenSnapshot(_ metadata: SnapshotMetadata, file: String) throws {

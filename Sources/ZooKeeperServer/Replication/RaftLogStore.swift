@@ -1,4 +1,5 @@
 import RaftCore
+import RaftStorage
 
 /// The write side of a Raft log: what the driver persists from each `Ready` before it sends
 /// messages or applies entries. A durable implementation fsyncs when `sync` is true
@@ -13,15 +14,16 @@ protocol RaftLogStore: LogStorage {
     func compactLog(upTo index: UInt64) throws
     /// Records the application's state at `index` (already applied) as the latest snapshot.
     func recordSnapshot(index: UInt64, configuration: Configuration, data: [UInt8]) throws
-    /// Writes a snapshot's file durably on any thread (nil: no files, `recordSnapshot` on
-    /// the loop does everything); then `adoptWrittenSnapshot` records it, on the loop.
-    func backgroundSnapshotWriter() -> (@Sendable (SnapshotMetadata, [[UInt8]]) throws -> String)?
+    /// A snapshot file to fill piece by piece on any thread while the state is walked (nil:
+    /// no files, `recordSnapshot` on the loop does everything); once it is finished,
+    /// `adoptWrittenSnapshot` records it, on the loop.
+    func snapshotStream(_ metadata: SnapshotMetadata) throws -> SnapshotFileStream?
     /// Records the snapshot the writer put in `file`.
     func adoptWrittenSnapshot(_ metadata: SnapshotMetadata, file: String) throws
 }
 
 extension RaftLogStore {
-    func backgroundSnapshotWriter() -> (@Sendable (SnapshotMetadata, [[UInt8]]) throws -> String)? { nil }
+    func snapshotStream(_ metadata: SnapshotMetadata) throws -> SnapshotFileStream? { nil }
     func adoptWrittenSnapshot(_ metadata: SnapshotMetadata, file: String) throws {
         throw RaftLogStoreError.noSnapshotFiles
     }
@@ -59,6 +61,6 @@ final class InMemoryRaftLog: RaftLogStore {
 }
 
 enum RaftLogStoreError: Error {
-    /// `adoptWrittenSnapshot` on a store without `backgroundSnapshotWriter`.
+    /// `adoptWrittenSnapshot` on a store without `snapshotStream`.
     case noSnapshotFiles
 }

@@ -31,6 +31,11 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
     /// Entries kept behind a snapshot so that slightly lagging followers need no snapshot.
     var entriesKeptAfterSnapshot: UInt64 = 5_000
     private(set) var snapshotIndex: UInt64 = 0
+    /// Like ZooKeeper, a snapshot due while another one is still being taken is skipped,
+    /// not started right after it: the next is due at the following multiple of
+    /// `snapCount` past the last one's index. (Starting at once would make a big state's
+    /// snapshots back to back under a steady write load.)
+    private var noSnapshotBefore: UInt64 = 0
 
     /// Called when this node's role or the known leader changes.
     var onRoleChange: (NodeRole, UInt64) -> Void = { _, _ in }
@@ -371,18 +376,20 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         node.advance(rd)
         releaseReads()
         releaseMembershipWaiters()
-        if snapshotInProgress == nil && appliedIndex >= snapshotIndex + snapCount {
+        if snapshotInProgress == nil && appliedIndex >= snapshotIndex + snapCount && appliedIndex >= noSnapshotBefore {
             takeSnapshot()
         }
     }
 
-    /// The snapshot being taken: walked in slices on the loop, then encoded and written
-    /// on `snapshotQueue`, then adopted (and the log compacted) back on the loop.
-    private var snapshotInProgress: (index: UInt64, configuration: Configuration, job: any SnapshotJob,
-                                     started: UInt64, slices: Int, longestSliceNs: UInt64)?
+    /// The snapshot being taken: walked in slices on the loop while its chunks are written
+    /// to the file on `snapshotQueue`, then adopted (and the log compacted) back on the loop.
+    private var snapshotInProgress: (index: UInt64, metadata: SnapshotMetadata, job: any SnapshotJob,
+                                     file: SnapshotFileStream?, started: UInt64, slices: Int, longestSliceNs: UInt64)?
     private static let snapshotQueue = DispatchQueue(label: "tusk.snapshot")
     /// Longest stretch of one snapshot walk slice on the event loop.
     var snapshotSliceNs: UInt64 = 5_000_000
+    /// Size of the pieces a snapshot is handed to its file in.
+    static let snapshotChunkBytes = 1 << 20
     /// The last completed snapshot: loop time of its walk (ms), slices, longest slice (ms).
     private(set) var lastSnapshotStats: (index: UInt64, bytes: Int, walkSlices: Int, longestSliceMs: Double, totalMs: Double)?
 
@@ -394,7 +401,26 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         if let s = snapshotInProgress { return s.index }
         let index = appliedIndex
         guard index > snapshotIndex else { return snapshotIndex }
-        snapshotInProgress = (index, node.configuration, applier.beginSnapshot(), DispatchTime.now().uptimeNanoseconds, 0, 0)
+        let metadata = SnapshotMetadata(index: index, term: node.logTerm(at: index) ?? 0, configuration: node.configuration)
+        let job = applier.beginSnapshot()
+        var file: SnapshotFileStream?
+        do {
+            file = try store.snapshotStream(metadata)
+        } catch {
+            applier.endSnapshot(job)
+            logger.error("snapshot at index \(index) failed: \(error)")
+            return snapshotIndex
+        }
+        if let file {
+            weak let weakJob = job
+            job.stream(chunkSize: Self.snapshotChunkBytes) { chunk in
+                Self.snapshotQueue.async {
+                    file.append(chunk.bytes)
+                    weakJob?.recycle(chunk)
+                }
+            }
+        }
+        snapshotInProgress = (index, metadata, job, file, DispatchTime.now().uptimeNanoseconds, 0, 0)
         continueSnapshot()
         return index
     }
@@ -424,33 +450,38 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
             eventLoop.scheduleTask(in: job.isWaiting ? .milliseconds(2) : .microseconds(500), next)
             return
         }
+        walkFinished(s)
+    }
+
+    /// The walk is done: the rest of the file is written, then the snapshot adopted.
+    private func walkFinished(_ s: (index: UInt64, metadata: SnapshotMetadata, job: any SnapshotJob,
+                                    file: SnapshotFileStream?, started: UInt64, slices: Int, longestSliceNs: UInt64)) {
+        let job = s.job
         applier.endSnapshot(job)
-        let metadata = SnapshotMetadata(index: s.index, term: node.logTerm(at: s.index) ?? 0, configuration: s.configuration)
-        guard let writer = store.backgroundSnapshotWriter() else {
+        let metadata = s.metadata
+        guard let file = s.file else {
             let data = job.finish()
             snapshotWritten(job, metadata, bytes: data.count, failure: nil) { [store] in
                 try store.recordSnapshot(index: metadata.index, configuration: metadata.configuration, data: data)
             }
             return
         }
+        job.flush()
         let loop = eventLoop
         Self.snapshotQueue.async {
-            // Encoding, writing and freeing the (state-sized) buffers all happen here.
+            // After the chunks queued before: the header, fsync and rename happen here.
             var path = ""
-            var bytes = 0
             let failure: (any Error)?
             do {
-                let parts = job.finishParts()
-                bytes = parts.reduce(0) { $0 + $1.count }
-                path = try writer(metadata, parts)
+                path = try file.finish()
                 failure = nil
             } catch { failure = error }
             #if os(Linux)
-            // The snapshot's buffers were as large as the whole state: hand the freed pages
-            // back to the system (glibc keeps them otherwise: ~35 MB at 1M znodes).
+            // Hand the chunk buffers' pages back to the system.
             _ = glibcMallocTrim(0)
             #endif
-            loop.execute { [self, path, bytes] in
+            let bytes = Int(file.bytesWritten)
+            loop.execute { [self, path] in
                 snapshotWritten(job, metadata, bytes: bytes, failure: failure) { [store] in
                     try store.adoptWrittenSnapshot(metadata, file: path)
                 }
@@ -463,6 +494,9 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         guard var s = snapshotInProgress, s.job === job else { return }  // cancelled by an installed snapshot
         snapshotInProgress = nil
         let index = metadata.index
+        if appliedIndex >= index + snapCount {
+            noSnapshotBefore = index + (appliedIndex - index) / snapCount * snapCount + snapCount
+        }
         if let failure {
             logger.error("snapshot at index \(index) failed: \(failure)")
             return
@@ -492,6 +526,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         guard let s = snapshotInProgress else { return }
         snapshotInProgress = nil
         applier.endSnapshot(s.job)
+        if let file = s.file { Self.snapshotQueue.async { file.abort() } }
     }
 
     private func releaseReads() {

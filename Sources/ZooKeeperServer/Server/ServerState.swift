@@ -228,7 +228,11 @@ final class ServerState: TxnApplier, @unchecked Sendable {
 
     func snapshotData() -> [UInt8] { store.serializeSnapshot() }
 
-    func beginSnapshot() -> any SnapshotJob { store.beginSnapshot() }
+    /// Canonical (siblings sorted): big child lists are sorted on another thread, which
+    /// also takes the first touch of their nodes off the loop; walking dictionaries in
+    /// their own order left the loop busier (measured: set 100 B on 2M znodes 60–65k →
+    /// 40k ops/s).
+    func beginSnapshot() -> any SnapshotJob { store.beginSnapshot(canonical: true) }
 
     func endSnapshot(_ job: any SnapshotJob) {
         if let b = job as? SnapshotBuilder { store.endSnapshot(b) }

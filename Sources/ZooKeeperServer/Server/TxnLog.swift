@@ -25,11 +25,15 @@ protocol TxnApplier: AnyObject {
 
 /// A snapshot taken in slices on the event loop: `step` until it returns true, then
 /// `endSnapshot`, then `finish` (any thread) gives the bytes of the state at the start.
+/// Or, with `stream` called first, the bytes go to a sink in chunks while `step` runs,
+/// and `flush` sends the rest.
 protocol SnapshotJob: AnyObject, Sendable {
     func step(maxNodes: Int) -> Bool
     func finish() -> [UInt8]
-    /// The snapshot bytes as parts to write one after another (no joined copy).
-    func finishParts() -> [[UInt8]]
+    func stream(chunkSize: Int, to sink: @escaping @Sendable (SnapshotChunk) -> Void)
+    /// A chunk from the sink that may be reused (any thread).
+    func recycle(_ chunk: SnapshotChunk)
+    func flush()
     var isAbandoned: Bool { get }
     /// `step` is waiting for background work: call it again a little later.
     var isWaiting: Bool { get }
@@ -38,12 +42,18 @@ protocol SnapshotJob: AnyObject, Sendable {
 extension SnapshotBuilder: SnapshotJob {}
 
 /// A snapshot serialized at once (appliers without incremental snapshots).
-final class SerializedSnapshot: SnapshotJob {
+final class SerializedSnapshot: SnapshotJob, @unchecked Sendable {
     let data: [UInt8]
+    private var sink: (@Sendable (SnapshotChunk) -> Void)?
     init(_ data: [UInt8]) { self.data = data }
     func step(maxNodes: Int) -> Bool { true }
     func finish() -> [UInt8] { data }
-    func finishParts() -> [[UInt8]] { [data] }
+    func stream(chunkSize: Int, to sink: @escaping @Sendable (SnapshotChunk) -> Void) { self.sink = sink }
+    func recycle(_ chunk: SnapshotChunk) {}
+    func flush() {
+        sink?(SnapshotChunk(data))
+        sink = nil
+    }
     var isAbandoned: Bool { false }
     var isWaiting: Bool { false }
 }
