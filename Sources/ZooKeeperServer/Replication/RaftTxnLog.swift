@@ -387,7 +387,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
                                      file: SnapshotFileStream?, started: UInt64, slices: Int, longestSliceNs: UInt64)?
     private static let snapshotQueue = DispatchQueue(label: "tusk.snapshot")
     /// Longest stretch of one snapshot walk slice on the event loop.
-    var snapshotSliceNs: UInt64 = 5_000_000
+    var snapshotSliceNs: UInt64 = 2_000_000
     /// Size of the pieces a snapshot is handed to its file in.
     static let snapshotChunkBytes = 1 << 20
     /// The last completed snapshot: loop time of its walk (ms), slices, longest slice (ms).
