@@ -169,7 +169,6 @@ public final class SnapshotBuilder: @unchecked Sendable {
     private var aclNumbers: [Int32: UInt32] = [:]
     private var lastAcl: (index: Int32, number: UInt32) = (-1, 0)
     private var out = SnapshotWriter()
-    private var chunks: [[UInt8]] = []
     private var sink: (@Sendable (SnapshotChunk) -> Void)?
     private var chunkSize = Int.max
     /// Emptied chunk buffers handed back by the sink's consumer (`recycle`), reused so a
@@ -247,16 +246,14 @@ public final class SnapshotBuilder: @unchecked Sendable {
         out.out = []
     }
 
+    /// Hands a full chunk to the sink (only called with one: `chunkSize` is unbounded
+    /// without a sink, so the bytes collect in `out` for `finish`).
     private func endChunk() {
-        if let sink {
-            bytesWritten += out.out.count
-            sink(SnapshotChunk(out.out))
-            out.out = pool.withLock { $0.popLast() } ?? []
-            if out.out.capacity < chunkSize { out.out.reserveCapacity(chunkSize + 4096) }
-        } else {
-            chunks.append(out.out)
-            out.out = []
-        }
+        guard let sink else { return }
+        bytesWritten += out.out.count
+        sink(SnapshotChunk(out.out))
+        out.out = pool.withLock { $0.popLast() } ?? []
+        if out.out.capacity < chunkSize { out.out.reserveCapacity(chunkSize + 4096) }
     }
 
     func preserve(_ n: ZNode) {
@@ -374,10 +371,7 @@ public final class SnapshotBuilder: @unchecked Sendable {
             budget -= 1
             if !open(write(image(child), name: name)) { return false }
         }
-        if stack.isEmpty && root == nil {
-            isDone = true
-            if sink == nil, !chunks.isEmpty { endChunk() }
-        }
+        if stack.isEmpty && root == nil { isDone = true }
         return isDone
     }
 
@@ -403,20 +397,7 @@ public final class SnapshotBuilder: @unchecked Sendable {
     }
 
     /// The snapshot bytes (without a sink).
-    public func finish() -> [UInt8] {
-        if chunks.isEmpty { return out.out }
-        return Array(finishParts().joined())
-    }
-
-    /// The snapshot bytes as parts to write one after another (without a sink; the parts
-    /// are not joined: a joined copy doubled the peak memory).
-    public func finishParts() -> [[UInt8]] {
-        var parts = chunks
-        if !out.out.isEmpty { parts.append(out.out) }
-        chunks = []
-        out.out = []
-        return parts
-    }
+    public func finish() -> [UInt8] { out.out }
 }
 
 /// A piece of a streamed snapshot (a class, so its consumer can hand the buffer back).

@@ -383,8 +383,9 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
 
     /// The snapshot being taken: walked in slices on the loop while its chunks are written
     /// to the file on `snapshotQueue`, then adopted (and the log compacted) back on the loop.
-    private var snapshotInProgress: (index: UInt64, metadata: SnapshotMetadata, job: any SnapshotJob,
-                                     file: SnapshotFileStream?, started: UInt64, slices: Int, longestSliceNs: UInt64)?
+    private typealias SnapshotRun = (index: UInt64, metadata: SnapshotMetadata, job: any SnapshotJob,
+                                     file: SnapshotFileStream?, started: UInt64, slices: Int, longestSliceNs: UInt64)
+    private var snapshotInProgress: SnapshotRun?
     private static let snapshotQueue = DispatchQueue(label: "tusk.snapshot")
     /// Longest stretch of one snapshot walk slice on the event loop.
     var snapshotSliceNs: UInt64 = 2_000_000
@@ -454,8 +455,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
     }
 
     /// The walk is done: the rest of the file is written, then the snapshot adopted.
-    private func walkFinished(_ s: (index: UInt64, metadata: SnapshotMetadata, job: any SnapshotJob,
-                                    file: SnapshotFileStream?, started: UInt64, slices: Int, longestSliceNs: UInt64)) {
+    private func walkFinished(_ s: SnapshotRun) {
         let job = s.job
         applier.endSnapshot(job)
         let metadata = s.metadata
