@@ -40,8 +40,10 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["libz-dev"])]),
         // On-disk WAL and snapshots behind RaftCore's storage protocol.
         .target(name: "RaftStorage", dependencies: ["RaftCore", "CZlib"], swiftSettings: swiftSettings),
+        // Prefetch hints for the snapshot walk (C builtins Swift does not expose).
+        .target(name: "CTuskShims"),
         // The replicated state machine: znode tree, sessions, ACLs, watches. Pure.
-        .target(name: "ZNodeStore", dependencies: ["ZooKeeperWire"], swiftSettings: swiftSettings),
+        .target(name: "ZNodeStore", dependencies: ["ZooKeeperWire", "CTuskShims"], swiftSettings: swiftSettings),
         // NIO server: connections, sessions, 4lw, config, write pipeline.
         .target(
             name: "ZooKeeperServer",

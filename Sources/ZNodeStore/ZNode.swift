@@ -45,7 +45,8 @@ final class ZNode {
     /// nil is ZooKeeper's null data (created or set with a -1 buffer): getData answers -1,
     /// the stat's dataLength is 0.
     var data: [UInt8]?
-    var children: [NodeName: ZNode] = [:]
+    /// Any change of the children drops the sorted views of them (`childOrder`).
+    var children: [NodeName: ZNode] = [:] { didSet { childOrder = nil } }
     var czxid: Int64
     var mzxid: Int64
     var pzxid: Int64
@@ -85,17 +86,30 @@ final class ZNode {
             dataLength: Int32(truncatingIfNeeded: dataSize), numChildren: n, pzxid: pzxid)
     }
 
-    /// `sortedChildNames`, kept until the children change (getChildren of a large node
-    /// would otherwise sort on every request). Every insert/remove of a child clears it.
-    var sortedChildCache: [String]?
+    /// Sorted views of `children`, dropped whenever they change (`children`'s didSet).
+    var childOrder: ChildOrder?
 
-    /// Children names sorted by bytes (deterministic; ZooKeeper returns hash order).
+    /// Children names sorted by bytes (deterministic; ZooKeeper returns hash order), kept
+    /// until the children change: getChildren of a large node would otherwise sort on
+    /// every request.
     var sortedChildNames: [String] {
-        if let cached = sortedChildCache { return cached }
+        if let cached = childOrder?.names { return cached }
         let names = NodeName.sorted(children).map(\.key.string)
-        sortedChildCache = names
+        if childOrder == nil { childOrder = ChildOrder() }
+        childOrder?.names = names
         return names
     }
+}
+
+/// The sorted views of one znode's children (one reference in the node, so a node that
+/// was never listed or snapshotted pays 8 bytes).
+final class ChildOrder {
+    /// For getChildren.
+    var names: [String]?
+    /// For snapshots of a big child list: the same order with unretained nodes (see
+    /// `SnapshotBuilder.open`). Valid while this object is the node's `childOrder`: a
+    /// change of the children detaches it.
+    var walk: [WalkChild]?
 }
 
 /// ZooKeeper's `EphemeralType`, decoded from the raw ephemeralOwner.

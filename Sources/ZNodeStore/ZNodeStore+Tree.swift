@@ -30,7 +30,6 @@ extension ZNodeStore {
         let child = ZNode(data: data, aclIndex: acls.retain(acl), zxid: zxid, time: time, ephemeralOwner: owner)
         undoLog?.append(.created(parent: parent, name: name, path: path, parentCversion: parent.cversion, parentPzxid: parent.pzxid))
         parent.children[name] = child
-        parent.sortedChildCache = nil
         parent.cversion &+= 1
         parent.pzxid = zxid
         attach(child, path: path)
@@ -44,7 +43,6 @@ extension ZNodeStore {
         willMutate(parent)
         willMutate(existing)
         guard let node = parent.children.removeValue(forKey: name) else { return }
-        parent.sortedChildCache = nil
         let acl = acls[node.aclIndex]
         undoLog?.append(.deleted(parent: parent, name: name, path: path, node: node, acl: acl, parentPzxid: parent.pzxid))
         if zxid > parent.pzxid { parent.pzxid = zxid }
@@ -109,13 +107,11 @@ extension ZNodeStore {
             switch entry {
             case .created(let parent, let name, let path, let cversion, let pzxid):
                 if let child = parent.children.removeValue(forKey: name) { detach(child, path: path) }
-                parent.sortedChildCache = nil
                 parent.cversion = cversion
                 parent.pzxid = pzxid
             case .deleted(let parent, let name, let path, let node, let acl, let pzxid):
                 node.aclIndex = acls.retain(acl)
                 parent.children[name] = node
-                parent.sortedChildCache = nil
                 parent.pzxid = pzxid
                 nodeCount += 1
                 approximateDataSize += path.utf8.count + node.dataSize

@@ -168,6 +168,48 @@ struct IncrementalSnapshotTests {
         #expect(store.invariantViolations().isEmpty)
     }
 
+    /// A big child list sorted for one snapshot is reused by the next while it is
+    /// unchanged, and never once its children changed (before or during the walk).
+    @Test(arguments: [UInt64(3), 4, 5])
+    func sortedListsAreReusedOnlyWhileUnchanged(seed: UInt64) throws {
+        let store = ZNodeStore()
+        let auth = AuthContext()
+        var zxid: Int64 = 0
+        func apply(_ r: ZooKeeperRequest) { zxid += 1; _ = store.apply(Txn(sessionId: 1, zxid: zxid, time: 1, kind: .request(r, auth: auth))) }
+        for d in 0..<4 { apply(.create(CreateRequest(path: "/bulk\(d)"))) }
+        for i in 0..<400 { apply(.create(CreateRequest(path: "/bulk\(i % 4)/n\(i)", data: [UInt8(i & 255)]))) }
+        var rng = SeededGenerator(seed: seed)
+        var reused: [Int] = []
+        for round in 0..<4 {
+            // Between walks: change one list (its order must not be reused).
+            if round > 0 { apply(.create(CreateRequest(path: "/bulk\(round % 4)/between\(round)"))) }
+            let expected = store.serializeSnapshot()
+            let builder = store.beginSnapshot(canonical: true)
+            builder.backgroundSortThreshold = 16
+            let received = Mutex<[UInt8]>([])
+            builder.stream(chunkSize: 256) { chunk in received.withLock { $0 += chunk.bytes } }
+            var k = 0
+            while !builder.step(maxNodes: Int.random(in: 1...8, using: &rng)) {
+                // During the walk: creates and deletes in /bulk0 and /bulk1.
+                let d = Int.random(in: 0..<2, using: &rng)
+                if Bool.random(using: &rng) {
+                    apply(.create(CreateRequest(path: "/bulk\(d)/during\(round)-\(k)")))
+                } else {
+                    apply(.delete(PathVersionRequest(path: "/bulk\(d)/n\(Int.random(in: 0..<100, using: &rng) * 4 + d)", version: -1)))
+                }
+                k += 1
+            }
+            store.endSnapshot(builder)
+            builder.flush()
+            #expect(received.withLock { $0 } == expected, "round \(round): the bytes of the state at beginSnapshot")
+            reused.append(builder.reusedSortedLists)
+            #expect(store.invariantViolations().isEmpty)
+        }
+        // /bulk2 and /bulk3 change only between rounds 1-2 and 2-3 respectively; /bulk0
+        // and /bulk1 change in every walk.
+        #expect(reused == [0, 2, 1, 1], "only the lists unchanged since they were sorted are reused")
+    }
+
     @Test func abandonedWalkIsMarked() {
         let store = ZNodeStore()
         for i in 0..<10 {
