@@ -128,3 +128,14 @@ class Ensemble:
     def cleanup(self):
         for m in self.members:
             m.cleanup()
+
+    def __enter__(self):
+        """`with Ensemble(...) as e:` starts it and cleans it up however the block ends."""
+        try:
+            return self.start()
+        except BaseException:
+            self.cleanup()
+            raise
+
+    def __exit__(self, *exc):
+        self.cleanup()

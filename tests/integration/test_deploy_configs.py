@@ -10,7 +10,7 @@ import yaml
 
 from . import servers
 from .ensemble import Ensemble
-from .test_ensemble import client
+from .test_ensemble import connected
 
 REPO = servers.REPO
 
@@ -40,17 +40,8 @@ def test_compose_zoo_cfg_runs_an_ensemble_natively():
     # Every other key as shipped; the Ensemble helper supplies ports, hosts and dataDir.
     cfg = {k: v for k, v in keys.items()
            if not k.startswith("server.") and k not in ("clientPort", "clientPortAddress", "dataDir")}
-    e = Ensemble(3, cfg=cfg)
-    try:
-        e.start()
+    with Ensemble(3, cfg=cfg) as e, connected(e.hosts) as zk:
         modes = e.modes()
         assert sorted(modes.values()) == ["follower", "follower", "leader"], modes
-        zk = client(e.hosts)
-        try:
-            zk.create("/deployed", b"ok")
-            assert zk.get("/deployed")[0] == b"ok"
-        finally:
-            zk.stop()
-            zk.close()
-    finally:
-        e.cleanup()
+        zk.create("/deployed", b"ok")
+        assert zk.get("/deployed")[0] == b"ok"

@@ -1,5 +1,6 @@
 """Multi-process ensemble tests: real servers on loopback, stock kazoo clients."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -29,6 +30,17 @@ def client(hosts, timeout=10.0):
     zk = KazooClient(hosts=hosts, timeout=timeout, connection_retry=KazooRetry(max_tries=-1, delay=0.05, max_delay=0.5))
     zk.start(timeout=30)
     return zk
+
+
+@contextlib.contextmanager
+def connected(hosts, timeout=10.0):
+    """A started kazoo client, stopped and closed however the block ends."""
+    zk = client(hosts, timeout)
+    try:
+        yield zk
+    finally:
+        zk.stop()
+        zk.close()
 
 
 def test_one_leader_and_writes_replicate(ensemble):
@@ -113,15 +125,11 @@ def test_leader_kill9_keeps_acknowledged_writes_and_sessions(ensemble):
         for m in ensemble.members:
             if m.proc is None:
                 continue
-            zk = client(m.hosts)
-            try:
+            with connected(m.hosts) as zk:
                 zk.sync("/w")
                 children = zk.get_children("/w")
                 assert len(children) >= count, (m.sid, len(children), count)
                 assert set("k%05d" % i for i in range(count)) <= set(children)
-            finally:
-                zk.stop()
-                zk.close()
         # the follower's client kept its session and its ephemeral
         assert watcher.client_id == sid
         watcher.sync("/")
@@ -136,8 +144,7 @@ def test_leader_kill9_keeps_acknowledged_writes_and_sessions(ensemble):
 
 def test_paused_leader_steps_down(ensemble):
     old = ensemble.leader()
-    zk = client(",".join(m.hosts for m in ensemble.members if m is not old))
-    try:
+    with connected(",".join(m.hosts for m in ensemble.members if m is not old)) as zk:
         zk.create("/before", b"1")
         old.proc.send_signal(signal.SIGSTOP)
         try:
@@ -160,9 +167,6 @@ def test_paused_leader_steps_down(ensemble):
         finally:
             back.stop()
             back.close()
-    finally:
-        zk.stop()
-        zk.close()
 
 
 def lgif(member):
@@ -171,13 +175,9 @@ def lgif(member):
 
 
 def count_children(member, path):
-    c = client(member.hosts)
-    try:
+    with connected(member.hosts) as c:
         c.sync(path)
         return len(c.get_children(path))
-    finally:
-        c.stop()
-        c.close()
 
 
 def test_lagging_and_wiped_followers_catch_up_by_snapshot():
@@ -190,8 +190,7 @@ def test_lagging_and_wiped_followers_catch_up_by_snapshot():
         e.start()
         leader = e.leader()
         lagging, wiped = [m for m in e.members if m is not leader]
-        zk = client(leader.hosts)
-        try:
+        with connected(leader.hosts) as zk:
             zk.create("/s", b"")
             lagging.proc.send_signal(signal.SIGSTOP)
             try:
@@ -218,9 +217,6 @@ def test_lagging_and_wiped_followers_catch_up_by_snapshot():
             assert count_children(wiped, "/s") == 400
             if tusk:
                 assert lgif(wiped)["last_snapshot_idx"] > 0
-        finally:
-            zk.stop()
-            zk.close()
     finally:
         e.cleanup()
 
@@ -233,8 +229,7 @@ def test_observer_follows_but_does_not_vote():
         assert observer.mode() == "observer"
         modes = e.modes()
         assert sorted(modes.values()) == ["follower", "follower", "leader", "observer"], modes
-        zk = client(observer.hosts)
-        try:
+        with connected(observer.hosts) as zk:
             zk.create("/via-observer", b"1")  # forwarded to the leader
             assert zk.get("/via-observer")[0] == b"1"
             other = client(e.members[0].hosts)
@@ -244,9 +239,6 @@ def test_observer_follows_but_does_not_vote():
             finally:
                 other.stop()
                 other.close()
-        finally:
-            zk.stop()
-            zk.close()
         # With two of three voters gone there is no quorum, observer or not.
         leader = e.leader()
         victims = [m for m in e.members[:3] if m is not leader][:1] + [leader]
@@ -272,8 +264,7 @@ def test_whole_ensemble_kill9_and_restart_keeps_data_and_sessions():
     e = Ensemble(3)
     try:
         e.start()
-        zk = client(e.hosts, timeout=30.0)
-        try:
+        with connected(e.hosts, timeout=30.0) as zk:
             zk.create("/durable", b"kept")
             for i in range(50):
                 zk.create("/durable/n%02d" % i, b"x")
@@ -298,9 +289,6 @@ def test_whole_ensemble_kill9_and_restart_keeps_data_and_sessions():
             assert zk.get("/durable")[0] == b"kept"
             assert len(zk.get_children("/durable")) == 50
             assert zk.exists("/eph").ephemeralOwner == sid[0]
-        finally:
-            zk.stop()
-            zk.close()
     finally:
         e.cleanup()
 
@@ -309,8 +297,7 @@ def test_five_servers_survive_two_failures():
     e = Ensemble(5)
     try:
         e.start()
-        zk = client(e.hosts)
-        try:
+        with connected(e.hosts) as zk:
             zk.create("/five", b"")
             leader = e.leader()
             follower = next(m for m in e.members if m is not leader)
@@ -323,9 +310,6 @@ def test_five_servers_survive_two_failures():
                 if m.proc is None:
                     continue
                 assert count_children(m, "/five") == 20
-        finally:
-            zk.stop()
-            zk.close()
     finally:
         e.cleanup()
 

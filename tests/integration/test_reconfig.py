@@ -12,22 +12,15 @@ import threading
 import time
 
 import pytest
-from kazoo.client import KazooClient
 from kazoo.exceptions import (BadArgumentsError, BadVersionError, ConnectionLoss, NoAuthError, NodeExistsError,
                               OperationTimeoutError, ReconfigDisabledError, SessionExpiredError, UnimplementedError)
-from kazoo.retry import KazooRetry
 
 from .ensemble import Ensemble, Member
 from .servers import Server, free_port
+from .test_ensemble import client, connected
 
 KINDS = ["tusk", "zookeeper"]
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def client(hosts):
-    zk = KazooClient(hosts=hosts, timeout=10.0, connection_retry=KazooRetry(max_tries=-1, delay=0.05, max_delay=0.5))
-    zk.start(timeout=30)
-    return zk
 
 
 def config_version(zk):
@@ -43,69 +36,46 @@ def config_version(zk):
 @pytest.mark.parametrize("enabled", [False, True])
 def test_standalone_reconfig(kind, enabled):
     # Disabled: RECONFIGDISABLED; enabled on a standalone server: UNIMPLEMENTED (not a leader).
-    with Server(kind=kind, cfg={"reconfigEnabled": "true" if enabled else "false"}) as s:
-        zk = client(s.hosts)
-        try:
-            with pytest.raises(UnimplementedError if enabled else ReconfigDisabledError):
-                zk.reconfig(joining=None, leaving="1", new_members=None)
-        finally:
-            zk.stop()
-            zk.close()
+    with Server(kind=kind, cfg={"reconfigEnabled": "true" if enabled else "false"}) as s, connected(s.hosts) as zk:
+        with pytest.raises(UnimplementedError if enabled else ReconfigDisabledError):
+            zk.reconfig(joining=None, leaving="1", new_members=None)
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_ensemble_reconfig_disabled(kind):
-    e = Ensemble(3, kind=kind)
-    try:
-        e.start()
-        zk = client(e.hosts)
-        try:
-            with pytest.raises(ReconfigDisabledError):
-                zk.reconfig(joining=None, leaving="3", new_members=None)
-            # still a working ensemble afterwards
-            zk.create("/after-disabled", b"x")
-            assert zk.get("/after-disabled")[0] == b"x"
-        finally:
-            zk.stop()
-            zk.close()
-    finally:
-        e.cleanup()
+    with Ensemble(3, kind=kind) as e, connected(e.hosts) as zk:
+        with pytest.raises(ReconfigDisabledError):
+            zk.reconfig(joining=None, leaving="3", new_members=None)
+        # still a working ensemble afterwards
+        zk.create("/after-disabled", b"x")
+        assert zk.get("/after-disabled")[0] == b"x"
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_ensemble_reconfig_checks(kind):
-    e = Ensemble(3, kind=kind, cfg={"reconfigEnabled": "true"})
-    try:
-        e.start()
-        zk = client(e.hosts)
-        try:
-            version = config_version(zk)
-            before = zk.get("/zookeeper/config")[0]
-            # stale curConfigId: BADVERSION (checked before anything else)
-            with pytest.raises(BadVersionError):
-                zk.reconfig(joining=None, leaving="3", new_members=None, from_config=version + 0x1234)
-            # a joiner without all three ports: BADARGUMENTS
-            with pytest.raises(BadArgumentsError):
-                zk.reconfig(joining="server.4=127.0.0.1:1", leaving=None, new_members=None)
-            # fewer than 2 voters left: BADARGUMENTS
-            with pytest.raises(BadArgumentsError):
-                zk.reconfig(joining=None, leaving="2,3", new_members=None)
-            with pytest.raises(BadArgumentsError):
-                zk.reconfig(joining=None, leaving=None, new_members="server.1=127.0.0.1:1:2;3")
-            # a valid change from a client without WRITE on /zookeeper/config (world:anyone r): NOAUTH
-            with pytest.raises(NoAuthError):
-                zk.reconfig(joining=None, leaving="3", new_members=None, from_config=version)
-            with pytest.raises(NoAuthError):
-                zk.reconfig(joining=None, leaving="3", new_members=None)
-            # nothing changed
-            assert zk.get("/zookeeper/config")[0] == before
-            zk.create("/after-checks", b"y")
-            assert zk.get("/after-checks")[0] == b"y"
-        finally:
-            zk.stop()
-            zk.close()
-    finally:
-        e.cleanup()
+    with Ensemble(3, kind=kind, cfg={"reconfigEnabled": "true"}) as e, connected(e.hosts) as zk:
+        version = config_version(zk)
+        before = zk.get("/zookeeper/config")[0]
+        # stale curConfigId: BADVERSION (checked before anything else)
+        with pytest.raises(BadVersionError):
+            zk.reconfig(joining=None, leaving="3", new_members=None, from_config=version + 0x1234)
+        # a joiner without all three ports: BADARGUMENTS
+        with pytest.raises(BadArgumentsError):
+            zk.reconfig(joining="server.4=127.0.0.1:1", leaving=None, new_members=None)
+        # fewer than 2 voters left: BADARGUMENTS
+        with pytest.raises(BadArgumentsError):
+            zk.reconfig(joining=None, leaving="2,3", new_members=None)
+        with pytest.raises(BadArgumentsError):
+            zk.reconfig(joining=None, leaving=None, new_members="server.1=127.0.0.1:1:2;3")
+        # a valid change from a client without WRITE on /zookeeper/config (world:anyone r): NOAUTH
+        with pytest.raises(NoAuthError):
+            zk.reconfig(joining=None, leaving="3", new_members=None, from_config=version)
+        with pytest.raises(NoAuthError):
+            zk.reconfig(joining=None, leaving="3", new_members=None)
+        # nothing changed
+        assert zk.get("/zookeeper/config")[0] == before
+        zk.create("/after-checks", b"y")
+        assert zk.get("/after-checks")[0] == b"y"
 
 
 ZKCLI = "/usr/share/zookeeper/bin/zkCli.sh"
@@ -120,9 +90,7 @@ def cli_error_lines(argv):
 
 def test_zk_cli_reconfig_errors_match_zkcli():
     assert os.path.exists(ZK_CLI), "build zk-cli first (swift build --product zk-cli)"
-    e = Ensemble(3, kind="tusk", cfg={"reconfigEnabled": "true"})
-    try:
-        e.start()
+    with Ensemble(3, kind="tusk", cfg={"reconfigEnabled": "true"}) as e:
         cases = [
             (["reconfig", "-remove", "3"], "Insufficient permission : "),
             (["reconfig", "-v", "1234", "-remove", "3"], "version No is not valid : "),
@@ -133,8 +101,6 @@ def test_zk_cli_reconfig_errors_match_zkcli():
             theirs = cli_error_lines([ZKCLI, "-server", e.hosts] + argv)
             assert want in theirs, (argv, theirs)
             assert ours == theirs, (argv, ours, theirs)
-    finally:
-        e.cleanup()
 
 
 SUPER_PASSWORD = "reconfig-test"
@@ -237,15 +203,11 @@ def test_remove_leader_while_writing_then_restart(kind):
         # A new leader among the remaining two; every acknowledged write is on both.
         e.wait_for_leader(30, exclude=(leader.sid,))
         for m in rest:
-            zk = client(m.hosts)
-            try:
+            with connected(m.hosts) as zk:
                 zk.sync("/w")
                 assert set(writer.acked) <= set("/w/" + c for c in zk.get_children("/w"))
                 members, _ = config_members(zk)
                 assert members == [m2.sid for m2 in rest]
-            finally:
-                zk.stop()
-                zk.close()
         with pytest.raises(BadVersionError):
             admin.reconfig(joining=None, leaving=str(rest[0].sid), new_members=None, from_config=config_version(admin) + 1)
         # only two voters left: removing one more is refused
@@ -261,15 +223,11 @@ def test_remove_leader_while_writing_then_restart(kind):
             m.launch()
         e.members = rest
         e.wait_for_leader(60)
-        zk = client(",".join(m.hosts for m in rest))
-        try:
+        with connected(",".join(m.hosts for m in rest)) as zk:
             members, _ = config_members(zk)
             assert members == [m.sid for m in rest]
             zk.create("/after-restart", b"z")
             assert set(writer.acked) <= set("/w/" + c for c in zk.get_children("/w"))
-        finally:
-            zk.stop()
-            zk.close()
         e.members = rest + [leader]
     finally:
         e.cleanup()
@@ -354,15 +312,11 @@ def test_add_fourth_server_while_writing_then_remove_one():
         s1.stop()
         e.members = e.members[1:]
         for m in e.members:
-            zk = client(m.hosts)
-            try:
+            with connected(m.hosts) as zk:
                 zk.sync("/w")
                 assert set(writer.acked) <= set("/w/" + c for c in zk.get_children("/w"))
                 assert zk.exists("/via4") and zk.exists("/quorum-with-4")
                 assert config_members(zk)[0] == [2, 3, 4]
-            finally:
-                zk.stop()
-                zk.close()
         admin.stop()
         admin.close()
         zk4.stop()
@@ -374,14 +328,10 @@ def test_add_fourth_server_while_writing_then_remove_one():
         for m in e.members:
             m.launch()
         e.wait_for_leader(60)
-        zk = client(e.hosts)
-        try:
+        with connected(e.hosts) as zk:
             assert config_members(zk)[0] == [2, 3, 4]
             zk.sync("/w")
             assert set(writer.acked) <= set("/w/" + c for c in zk.get_children("/w"))
-        finally:
-            zk.stop()
-            zk.close()
     finally:
         for m in started:
             m.cleanup()
