@@ -400,8 +400,9 @@ public final class SnapshotBuilder: @unchecked Sendable {
                 if i + 8 < count { stack[top].kids[i + 8].node._withUnsafeGuaranteedRef { tuskPrefetch($0) } }
                 if i + 4 < count { stack[top].kids[i + 4].node._withUnsafeGuaranteedRef { tuskPrefetchData($0) } }
                 budget -= 1
-                let name = stack[top].kids[i].name
-                let opened = stack[top].kids[i].node._withUnsafeGuaranteedRef { child -> Bool in
+                let (name, node) = (stack[top].kids[i].name, stack[top].kids[i].node)
+                // No retain: `stack[top].dict` owns the child (`open` may grow `stack`).
+                let opened = node._withUnsafeGuaranteedRef { child -> Bool in
                     let n = image(child)
                     write(n, name: name)
                     return open(n)
