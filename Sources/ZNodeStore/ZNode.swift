@@ -26,17 +26,37 @@ extension NodeName {
             return (hi, lo)
         }
     }
+}
 
-    /// `children` in name-byte order.
-    static func sorted<V>(_ children: [NodeName: V]) -> [(key: NodeName, value: V)] {
-        var keyed = children.map { (prefix: $0.key.sortPrefix, key: $0.key, value: $0.value) }
+/// A child in name order: its name and an unretained reference (whoever holds the list
+/// also holds the dictionary that owns the child: a snapshot walk's frame).
+struct SortedChild {
+    var name: NodeName
+    var node: Unmanaged<ZNode>
+
+    /// `children` in name-byte order (snapshots, getChildren), without touching the nodes
+    /// themselves.
+    static func sorted(_ children: [NodeName: ZNode]) -> [SortedChild] {
+        var keyed: [(prefix: (UInt64, UInt64), child: SortedChild)] = []
+        keyed.reserveCapacity(children.count)
+        var i = children.startIndex
+        while i != children.endIndex {
+            let name = children.keys[i]
+            keyed.append((name.sortPrefix, SortedChild(name: name, node: children.values[i]._unretained)))
+            i = children.index(after: i)
+        }
         keyed.sort { a, b in
             if a.prefix.0 != b.prefix.0 { return a.prefix.0 < b.prefix.0 }
             if a.prefix.1 != b.prefix.1 { return a.prefix.1 < b.prefix.1 }
-            return a.key < b.key
+            return a.child.name < b.child.name
         }
-        return keyed.map { (key: $0.key, value: $0.value) }
+        return keyed.map(\.child)
     }
+}
+
+extension ZNode {
+    /// This node, unretained (the caller's owner keeps it alive).
+    var _unretained: Unmanaged<ZNode> { Unmanaged.passUnretained(self) }
 }
 
 /// One znode: its persisted stat (ZooKeeper's `StatPersisted`), data, ACL reference and children.
@@ -94,7 +114,7 @@ final class ZNode {
     /// every request.
     var sortedChildNames: [String] {
         if let cached = childOrder?.names { return cached }
-        let names = NodeName.sorted(children).map(\.key.string)
+        let names = SortedChild.sorted(children).map(\.name.string)
         if childOrder == nil { childOrder = ChildOrder() }
         childOrder?.names = names
         return names
@@ -109,7 +129,7 @@ final class ChildOrder {
     /// For snapshots of a big child list: the same order with unretained nodes (see
     /// `SnapshotBuilder.open`). Valid while this object is the node's `childOrder`: a
     /// change of the children detaches it.
-    var walk: [WalkChild]?
+    var walk: [SortedChild]?
 }
 
 /// ZooKeeper's `EphemeralType`, decoded from the raw ephemeralOwner.

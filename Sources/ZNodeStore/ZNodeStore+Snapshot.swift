@@ -181,7 +181,7 @@ public final class SnapshotBuilder: @unchecked Sendable {
     /// unretained: retaining each would write to every znode's header, a cache miss apiece
     /// on a big tree (perf: a fifth of a snapshot's CPU).
     private struct Frame {
-        var kids: [WalkChild] = []
+        var kids: [SortedChild] = []
         var dict: [NodeName: ZNode] = [:]
         var next = 0
         var position: Dictionary<NodeName, ZNode>.Index
@@ -193,7 +193,7 @@ public final class SnapshotBuilder: @unchecked Sendable {
     /// A big child list being sorted off the loop (see `step`).
     private let sortLock = NSLockLike()
     private var sorting = false
-    private var sorted: (dict: [NodeName: ZNode], kids: [WalkChild], order: ChildOrder)?
+    private var sorted: (dict: [NodeName: ZNode], kids: [SortedChild], order: ChildOrder)?
     /// Child lists at least this long are sorted on a background thread.
     public var backgroundSortThreshold = 4096
     private var sortQueue: DispatchQueue { DispatchQueue.global(qos: .utility) }
@@ -338,7 +338,7 @@ public final class SnapshotBuilder: @unchecked Sendable {
             return true
         }
         if children.count < backgroundSortThreshold {
-            stack.append(Frame(kids: WalkChild.sorted(children), dict: children, position: children.endIndex, canonicalOrder: true))
+            stack.append(Frame(kids: SortedChild.sorted(children), dict: children, position: children.endIndex, canonicalOrder: true))
             return true
         }
         // A big list unchanged since an earlier snapshot sorted it is not sorted again.
@@ -353,7 +353,7 @@ public final class SnapshotBuilder: @unchecked Sendable {
         // `children` is a copy-on-write value: the loop may keep mutating the live one.
         let box = UncheckedBox((children, order))
         sortQueue.async { [self] in
-            let result = WalkChild.sorted(box.value.0)
+            let result = SortedChild.sorted(box.value.0)
             sortLock.withLock { sorted = (box.value.0, result, box.value.1); sorting = false }
         }
         return false
@@ -365,7 +365,7 @@ public final class SnapshotBuilder: @unchecked Sendable {
         if isDone { return true }
         // Both read at once: a sort finishing between two reads would look like no sort
         // at all, and its list would be walked later, in the wrong place.
-        let (ready, waiting) = sortLock.withLock { () -> ((dict: [NodeName: ZNode], kids: [WalkChild], order: ChildOrder)?, Bool) in
+        let (ready, waiting) = sortLock.withLock { () -> ((dict: [NodeName: ZNode], kids: [SortedChild], order: ChildOrder)?, Bool) in
             defer { sorted = nil }
             return (sorted, sorting)
         }
@@ -449,36 +449,6 @@ public final class SnapshotBuilder: @unchecked Sendable {
 
     /// The snapshot bytes (without a sink).
     public func finish() -> [UInt8] { out.out }
-}
-
-/// A child in the walk: its name and an unretained reference (the walk's frame holds the
-/// dictionary that owns it).
-struct WalkChild {
-    var name: NodeName
-    var node: Unmanaged<ZNode>
-
-    /// `children` in name-byte order, without touching the nodes themselves.
-    static func sorted(_ children: [NodeName: ZNode]) -> [WalkChild] {
-        var keyed: [(prefix: (UInt64, UInt64), child: WalkChild)] = []
-        keyed.reserveCapacity(children.count)
-        var i = children.startIndex
-        while i != children.endIndex {
-            let name = children.keys[i]
-            keyed.append((name.sortPrefix, WalkChild(name: name, node: children.values[i]._unretained)))
-            i = children.index(after: i)
-        }
-        keyed.sort { a, b in
-            if a.prefix.0 != b.prefix.0 { return a.prefix.0 < b.prefix.0 }
-            if a.prefix.1 != b.prefix.1 { return a.prefix.1 < b.prefix.1 }
-            return a.child.name < b.child.name
-        }
-        return keyed.map(\.child)
-    }
-}
-
-extension ZNode {
-    /// This node, unretained (the caller's owner keeps it alive).
-    var _unretained: Unmanaged<ZNode> { Unmanaged.passUnretained(self) }
 }
 
 /// Starts loading `n`'s two cache lines (a znode object is ~104 bytes).
