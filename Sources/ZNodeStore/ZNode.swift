@@ -42,7 +42,7 @@ struct SortedChild {
         var i = children.startIndex
         while i != children.endIndex {
             let name = children.keys[i]
-            keyed.append((name.sortPrefix, SortedChild(name: name, node: children.values[i]._unretained)))
+            keyed.append((name.sortPrefix, SortedChild(name: name, node: Unmanaged.passUnretained(children.values[i]))))
             i = children.index(after: i)
         }
         keyed.sort { a, b in
@@ -52,11 +52,6 @@ struct SortedChild {
         }
         return keyed.map(\.child)
     }
-}
-
-extension ZNode {
-    /// This node, unretained (the caller's owner keeps it alive).
-    var _unretained: Unmanaged<ZNode> { Unmanaged.passUnretained(self) }
 }
 
 /// One znode: its persisted stat (ZooKeeper's `StatPersisted`), data, ACL reference and children.
@@ -115,9 +110,16 @@ final class ZNode {
     var sortedChildNames: [String] {
         if let cached = childOrder?.names { return cached }
         let names = SortedChild.sorted(children).map(\.name.string)
-        if childOrder == nil { childOrder = ChildOrder() }
-        childOrder?.names = names
+        ensuredChildOrder.names = names
         return names
+    }
+
+    /// `childOrder`, created if the node has none yet.
+    var ensuredChildOrder: ChildOrder {
+        if let order = childOrder { return order }
+        let order = ChildOrder()
+        childOrder = order
+        return order
     }
 }
 

@@ -185,8 +185,6 @@ public final class SnapshotBuilder: @unchecked Sendable {
         var dict: [NodeName: ZNode] = [:]
         var next = 0
         var position: Dictionary<NodeName, ZNode>.Index
-        var count: Int { canonicalOrder ? kids.count : dict.count }
-        var canonicalOrder: Bool
     }
     private var stack: [Frame] = []
     private var root: ZNode?
@@ -334,21 +332,20 @@ public final class SnapshotBuilder: @unchecked Sendable {
         if n.children.isEmpty { return true }
         let children = n.children
         if !canonical {
-            stack.append(Frame(dict: children, position: children.startIndex, canonicalOrder: false))
+            stack.append(Frame(dict: children, position: children.startIndex))
             return true
         }
         if children.count < backgroundSortThreshold {
-            stack.append(Frame(kids: SortedChild.sorted(children), dict: children, position: children.endIndex, canonicalOrder: true))
+            stack.append(Frame(kids: SortedChild.sorted(children), dict: children, position: children.endIndex))
             return true
         }
         // A big list unchanged since an earlier snapshot sorted it is not sorted again.
         if let kids = n.childOrder?.walk {
             reusedSortedLists += 1
-            stack.append(Frame(kids: kids, dict: children, position: children.endIndex, canonicalOrder: true))
+            stack.append(Frame(kids: kids, dict: children, position: children.endIndex))
             return true
         }
-        let order = n.childOrder ?? ChildOrder()
-        n.childOrder = order
+        let order = n.ensuredChildOrder
         sortLock.withLock { sorting = true }
         // `children` is a copy-on-write value: the loop may keep mutating the live one.
         let box = UncheckedBox((children, order))
@@ -373,7 +370,7 @@ public final class SnapshotBuilder: @unchecked Sendable {
             // Kept for the next snapshot, unless the children changed meanwhile (then
             // `order` is no longer the node's and goes away with this walk).
             ready.order.walk = ready.kids
-            stack.append(Frame(kids: ready.kids, dict: ready.dict, position: ready.dict.endIndex, canonicalOrder: true))
+            stack.append(Frame(kids: ready.kids, dict: ready.dict, position: ready.dict.endIndex))
         } else if waiting {
             return false
         }
@@ -381,9 +378,7 @@ public final class SnapshotBuilder: @unchecked Sendable {
         if let r = root {
             root = nil
             budget -= 1
-            let n = image(r)
-            write(n, name: nil)
-            if !open(n) { return false }
+            if !visit(r, name: nil) { return false }
         }
         while budget > 0, !stack.isEmpty {
             let top = stack.count - 1
@@ -402,12 +397,7 @@ public final class SnapshotBuilder: @unchecked Sendable {
                 budget -= 1
                 let (name, node) = (stack[top].kids[i].name, stack[top].kids[i].node)
                 // No retain: `stack[top].dict` owns the child (`open` may grow `stack`).
-                let opened = node._withUnsafeGuaranteedRef { child -> Bool in
-                    let n = image(child)
-                    write(n, name: name)
-                    return open(n)
-                }
-                if !opened { return false }
+                if !node._withUnsafeGuaranteedRef({ visit($0, name: name) }) { return false }
             } else {
                 let p = stack[top].position
                 if p == stack[top].dict.endIndex {
@@ -417,20 +407,26 @@ public final class SnapshotBuilder: @unchecked Sendable {
                 let (name, child) = stack[top].dict[p]
                 stack[top].position = stack[top].dict.index(after: p)
                 budget -= 1
-                let n = image(child)
-                write(n, name: name)
-                if !open(n) { return false }
+                if !visit(child, name: name) { return false }
             }
         }
         if stack.isEmpty && root == nil { isDone = true }
         return isDone
     }
 
+    /// Writes `live` as of the snapshot and opens its children; false while a sort of
+    /// them runs in the background.
+    private func visit(_ live: ZNode, name: NodeName?) -> Bool {
+        let n = image(live)
+        write(n, name: name)
+        return open(n)
+    }
+
     private func finished(_ frame: Frame) {
-        if frame.count >= backgroundSortThreshold {
+        if (canonical ? frame.kids.count : frame.dict.count) >= backgroundSortThreshold {
             // Freeing a million-entry list takes tens of ms: do it off the loop.
             let box = UncheckedBox(frame)
-            sortQueue.async { _ = box.value.count }
+            sortQueue.async { withExtendedLifetime(box) {} }
         }
     }
 
