@@ -33,14 +33,29 @@ enum WALRecord: Equatable {
     }
 
     /// Appends the framed record to `out`.
+    /// The payload is encoded in place after a header placeholder, which is then filled in:
+    /// no temporary arrays (this runs once per log entry on the write path).
     func frame(into out: inout [UInt8]) {
-        var p = ByteWriter()
-        encodePayload(into: &p)
+        let start = out.count
         var w = ByteWriter()
-        w.u32(UInt32(p.bytes.count))
-        w.u32(FileIO.crc(p.bytes[...]))
-        out.append(contentsOf: w.bytes)
-        out.append(contentsOf: p.bytes)
+        swap(&w.bytes, &out)
+        let needed = start + Self.headerSize + payloadSizeHint
+        if w.bytes.capacity < needed { w.bytes.reserveCapacity(max(needed, 2 * w.bytes.capacity)) }
+        w.u32(0)
+        w.u32(0)
+        encodePayload(into: &w)
+        swap(&w.bytes, &out)
+        let length = out.count - start - Self.headerSize
+        let crc = FileIO.crc(out[(start + Self.headerSize)...])
+        out.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: UInt32(length).littleEndian, toByteOffset: start, as: UInt32.self)
+            raw.storeBytes(of: crc.littleEndian, toByteOffset: start + 4, as: UInt32.self)
+        }
+    }
+
+    private var payloadSizeHint: Int {
+        if case .entry(let e) = self { return 18 + e.data.count }
+        return 17
     }
 
     static func decode(_ payload: ArraySlice<UInt8>) -> WALRecord? {

@@ -34,6 +34,12 @@ public struct ACL: JuteRecord, Hashable {
 
     /// `ZooDefs.Ids.OPEN_ACL_UNSAFE`.
     public static let openUnsafe: [ACL] = [ACL(perms: .all, id: .anyone)]
+    /// `openUnsafe` as a jute `vector<ACL>`.
+    static let openUnsafeJute: [UInt8] = {
+        var b = ByteBuffer()
+        b.writeJuteACLs(openUnsafe)
+        return Array(b.readableBytesView)
+    }()
     /// `ZooDefs.Ids.CREATOR_ALL_ACL`.
     public static let creatorAll: [ACL] = [ACL(perms: .all, id: .authIds)]
     /// `ZooDefs.Ids.READ_ACL_UNSAFE`.
@@ -42,7 +48,15 @@ public struct ACL: JuteRecord, Hashable {
 
 extension ByteBuffer {
     public mutating func readJuteACLs(_ field: StaticString = "vector<ACL>") throws -> [ACL] {
-        try readJuteVector(field) { try ACL(jute: &$0) }
+        // Nearly every request carries OPEN_ACL_UNSAFE: recognise its bytes and share one
+        // array instead of allocating an array and two strings per request.
+        let open = ACL.openUnsafeJute
+        if readableBytes >= open.count,
+           withUnsafeReadableBytes({ raw in open.withUnsafeBytes { $0.elementsEqual(raw.prefix(open.count)) } }) {
+            moveReaderIndex(forwardBy: open.count)
+            return ACL.openUnsafe
+        }
+        return try readJuteVector(field) { try ACL(jute: &$0) }
     }
     @discardableResult
     public mutating func writeJuteACLs(_ acls: [ACL]) -> Int {

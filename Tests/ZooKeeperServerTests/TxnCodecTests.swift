@@ -1,3 +1,4 @@
+import NIOCore
 import Testing
 import ZNodeStore
 import ZooKeeperWire
@@ -29,6 +30,17 @@ struct TxnCodecTests {
     @Test("every txn kind survives encode → decode", arguments: samples)
     func roundTrip(_ t: LoggedTxn) throws {
         #expect(try TxnCodec.decode(TxnCodec.encode(t)) == t)
+    }
+
+    @Test("one reused scratch buffer encodes every txn as a fresh buffer does")
+    func scratchReuse() throws {
+        var scratch = ByteBuffer()
+        // Largest first: a later, shorter entry must not keep the earlier one's tail.
+        for t in Self.samples.sorted(by: { TxnCodec.encode($0).count > TxnCodec.encode($1).count }) {
+            let bytes = TxnCodec.encode(t, scratch: &scratch)
+            #expect(bytes == TxnCodec.encode(t))
+            #expect(try TxnCodec.decode(bytes) == t)
+        }
     }
 
     @Test("truncated, trailing and unknown-version entries are rejected")

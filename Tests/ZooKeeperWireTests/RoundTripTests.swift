@@ -114,6 +114,27 @@ struct RoundTripTests {
         #expect(d2.readOnly && d2.hasReadOnlyFlag)
     }
 
+    @Test("ACL lists next to OPEN_ACL_UNSAFE decode exactly, and the shared one is only taken whole")
+    func aclFastPath() throws {
+        let lists: [[ACL]] = [
+            ACL.openUnsafe, ACL.readUnsafe, ACL.creatorAll, [], Self.acls,
+            [ACL(perms: .all, id: Id(scheme: "world", id: "anyonf"))],
+            [ACL(perms: .all, id: .anyone), ACL(perms: .all, id: .anyone)],
+        ]
+        for list in lists {
+            var b = ByteBuffer()
+            b.writeJuteACLs(list)
+            b.writeInteger(UInt8(0xEE))  // what follows must stay unread
+            #expect(try b.readJuteACLs() == list)
+            #expect(b.readableBytes == 1 && b.readInteger(as: UInt8.self) == 0xEE)
+        }
+        // Cut inside the recognised bytes: truncated, not recognised.
+        var b = ByteBuffer()
+        b.writeJuteACLs(ACL.openUnsafe)
+        b.moveWriterIndex(to: b.writerIndex - 1)
+        #expect(throws: (any Error).self) { try b.readJuteACLs() }
+    }
+
     @Test("null buffers and strings (length -1) read as empty")
     func nullLengths() throws {
         var b = ByteBuffer()

@@ -218,7 +218,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         nextProposal += 1
         let logged = LoggedTxn(origin: origin, proposal: proposal, sessionId: sessionId, cxid: cxid, time: clock(), kind: kind)
         do {
-            try node.propose(TxnCodec.encode(logged))
+            try node.propose(TxnCodec.encode(logged, scratch: &encodeScratch))
         } catch {
             logger.warning("proposal dropped (\(error)): no leader")
             completion(logged.txn(zxid: applier.lastAppliedZxid), .failure(.connectionLoss))
@@ -232,6 +232,9 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         }
         scheduleReady()
     }
+
+    /// Reused by every `append` (on the event loop): encoding a txn allocates only its array.
+    private var encodeScratch = ByteBuffer()
 
     /// Txns this leader proposed, by log index, until applied (or dropped at a leader change).
     private var proposedHere: [UInt64: (term: UInt64, txn: LoggedTxn)] = [:]

@@ -35,6 +35,13 @@ enum TxnCodec {
 
     static func encode(_ t: LoggedTxn) -> [UInt8] {
         var b = allocator.buffer(capacity: estimatedSize(t))
+        return encode(t, scratch: &b)
+    }
+
+    /// Encodes through `scratch`, a buffer the caller keeps between calls (cleared here), so
+    /// the only allocation per txn is the returned array.
+    static func encode(_ t: LoggedTxn, scratch b: inout ByteBuffer) -> [UInt8] {
+        b.clear()
         b.writeInteger(version)
         b.writeJuteInt(t.origin)
         b.writeInteger(t.proposal)
@@ -56,7 +63,14 @@ enum TxnCodec {
             b.writeJuteBool(auth.isSuper)
             b.writeJuteVector(auth.ids) { $1.write(jute: &$0) }
         }
-        return Array(b.readableBytesView)
+        return b.withUnsafeReadableBytes { raw in
+            [UInt8](unsafeUninitializedCapacity: raw.count) { out, n in
+                if let base = raw.baseAddress, raw.count > 0 {
+                    UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: base, byteCount: raw.count)
+                }
+                n = raw.count
+            }
+        }
     }
 
     private static let allocator = ByteBufferAllocator()
