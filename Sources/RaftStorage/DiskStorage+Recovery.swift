@@ -3,7 +3,7 @@ import RaftCore
 extension DiskStorage {
     /// Loads the newest snapshot and the hard state, replays every segment, cuts a
     /// torn tail, refuses mid-log corruption, then opens a fresh segment for writing.
-    func recover() throws(DiskStorageError) {
+    func recover(snapshotRead: ((Snapshot) -> Void)? = nil) throws(DiskStorageError) {
         for name in try FileIO.list(directory) where name.hasSuffix(".tmp") { try FileIO.remove(directory + "/" + name) }
         for name in try FileIO.list(snapDir) where name.hasSuffix(".tmp") { try FileIO.remove(snapDir + "/" + name) }
 
@@ -16,6 +16,7 @@ extension DiskStorage {
             if !snap.isEmpty {
                 try! mem.applySnapshot(withoutData(snap, file: path))
                 recoveredSnapshot = snap
+                snapshotRead?(snap)
             }
         }
         recovery.snapshotIndex = snap.metadata.index

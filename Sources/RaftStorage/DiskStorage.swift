@@ -65,14 +65,19 @@ public final class DiskStorage: LogStorage {
     /// fsync calls made on WAL segments (group commit: at most one per `sync()`).
     public private(set) var walSyncs = 0
 
-    public init(directory: String, options: Options = Options()) throws(DiskStorageError) {
+    /// `snapshotRead`, when given, is called with the newest snapshot as soon as recovery
+    /// has read it, before the WAL is replayed: a caller can start restoring its state
+    /// machine from it on another thread while the WAL is read (`snapshot()` still hands
+    /// the same snapshot out afterwards).
+    public init(directory: String, options: Options = Options(),
+                snapshotRead: ((Snapshot) -> Void)? = nil) throws(DiskStorageError) {
         self.directory = directory
         walDir = directory + "/wal"
         snapDir = directory + "/snap"
         self.options = options
         try FileIO.mkdirs(walDir)
         try FileIO.mkdirs(snapDir)
-        try recover()
+        try recover(snapshotRead: snapshotRead)
     }
 
     deinit {

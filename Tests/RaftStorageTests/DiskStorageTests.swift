@@ -178,7 +178,10 @@ struct DiskStorageTests {
             #expect(dir.segmentFiles().count == s.segmentCount)
             #expect(try s.firstIndex() == 51)
         }
-        let s = try DiskStorage(directory: dir.path, options: opts)
+        // The snapshot is offered once it is read, before the log is; snapshot() still has it.
+        var offered: [Snapshot] = []
+        let s = try DiskStorage(directory: dir.path, options: opts) { offered.append($0) }
+        #expect(offered.map(\.metadata.index) == [50] && offered.first?.data == [1, 2, 3])
         #expect(try s.firstIndex() == 51)
         #expect(try s.lastIndex() == 60)
         #expect(try s.snapshot().data == [1, 2, 3])

@@ -239,7 +239,12 @@ final class ServerState: TxnApplier, @unchecked Sendable {
     }
 
     func restore(snapshot data: [UInt8]) throws {
-        store = try ZNodeStore.deserialize(data, config: store.config)
+        install(try ZNodeStore.deserialize(data, config: store.config))
+    }
+
+    /// Replaces the state with `restored` (deserialized from a snapshot).
+    func install(_ restored: ZNodeStore) {
+        store = restored
         // Watches lived in the old state: drop the connections, clients reconnect and
         // re-register them with setWatches (ZooKeeper's followers do the same on a resync).
         for c in allConnections { c.close(reason: "state replaced by a snapshot") }

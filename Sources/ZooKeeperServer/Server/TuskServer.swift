@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import RaftCore
 import RaftStorage
+import ZNodeStore
 import ZooKeeperWire
 
 /// The client-facing server: binds the client port and runs every connection on one event
@@ -39,14 +40,21 @@ public final class TuskServer: @unchecked Sendable {
         let config = self.config
         try state.eventLoop.submit {
             // A standalone server is a one-node Raft group: the same write path as an ensemble.
-            let logStore = try Self.openLogStore(config: config, logger: logger)
+            // Recovery: the latest snapshot, then Raft replays the committed entries after it.
+            // The snapshot is deserialized on another thread while the WAL is being read.
+            let preload = SnapshotPreload()
+            let storeConfig = state.store.config
+            let logStore = try Self.openLogStore(config: config, logger: logger) { preload.start($0, config: storeConfig) }
             if ensemble {
                 state.store.setSystemConfigData(Array(Self.configNodeText(config).utf8))
             }
-            // Recovery: the latest snapshot, then Raft replays the committed entries after it.
             let snapshot = try logStore.snapshot()
             if !snapshot.data.isEmpty {
-                try state.restore(snapshot: snapshot.data)
+                if let restored = try preload.take(index: snapshot.metadata.index) {
+                    state.install(restored)
+                } else {
+                    try state.restore(snapshot: snapshot.data)
+                }
                 logger.info("loaded snapshot at index \(snapshot.metadata.index): \(state.store.nodeCount) znodes, \(state.store.sessions.count) sessions")
             }
             let raft = try RaftTxnLog(nodeId: nodeId, peers: voters, learners: learners, store: logStore, applier: state,
@@ -132,7 +140,8 @@ public final class TuskServer: @unchecked Sendable {
     }
 
     /// The Raft log under `dataLogDir` (falls back to memory only where no durable store exists).
-    static func openLogStore(config: ServerConfig, logger: Logger) throws -> any RaftLogStore {
+    static func openLogStore(config: ServerConfig, logger: Logger,
+                             snapshotRead: ((Snapshot) -> Void)? = nil) throws -> any RaftLogStore {
         let directory = (config.effectiveDataLogDir as NSString).appendingPathComponent("tusk-raft")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let storage: DiskStorage
@@ -142,7 +151,7 @@ public final class TuskServer: @unchecked Sendable {
             // Tusk removes old snapshots as it writes new ones; autopurge.snapRetainCount
             // says how many to keep (the WAL before the oldest kept snapshot is deleted too).
             options.keepSnapshots = config.autopurgeSnapRetainCount
-            storage = try DiskStorage(directory: directory, options: options)
+            storage = try DiskStorage(directory: directory, options: options, snapshotRead: snapshotRead)
         } catch {
             throw ConfigError(file: directory, "cannot open the Raft log: \(error)")
         }
@@ -177,5 +186,29 @@ public final class TuskServer: @unchecked Sendable {
     /// Blocks until the listening channel closes.
     public func waitUntilClosed() throws {
         try channel?.closeFuture.wait()
+    }
+}
+
+/// A snapshot deserialized on a background thread while recovery goes on (see `start`).
+final class SnapshotPreload: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var index: UInt64?
+    private var result: Result<ZNodeStore, any Error>?
+
+    func start(_ snapshot: Snapshot, config: ZNodeStoreConfig) {
+        index = snapshot.metadata.index
+        DispatchQueue.global().async { [self] in
+            result = Result { try ZNodeStore.deserialize(snapshot.data, config: config) }
+            done.signal()
+        }
+    }
+
+    /// The state of the snapshot at `index` once deserialized, or nil if none was started
+    /// for that index.
+    func take(index: UInt64) throws -> ZNodeStore? {
+        guard let started = self.index else { return nil }
+        done.wait()
+        guard started == index else { return nil }
+        return try result!.get()
     }
 }
