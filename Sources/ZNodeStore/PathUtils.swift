@@ -5,19 +5,30 @@ enum PathUtils {
     /// no NUL, control, surrogate/private-use or U+FFF0…U+FFFF characters (checked on UTF-16
     /// code units as Java does, so any non-BMP character is refused).
     static func isValid(_ path: String) -> Bool {
-        let u = Array(path.utf16)
-        guard let first = u.first, first == slash else { return false }
+        // An ASCII path's UTF-16 units are its UTF-8 bytes: check those in place (no copy).
+        var contiguous = path
+        if let ascii = contiguous.withUTF8({ bytes in bytes.allSatisfy { $0 < 0x80 } ? isValid(units: bytes) : nil }) {
+            return ascii
+        }
+        return isValid(units: Array(path.utf16))
+    }
+
+    /// ZooKeeper's `PathUtils.validatePath` over the path's UTF-16 code units.
+    private static func isValid<Units: RandomAccessCollection>(units u: Units) -> Bool
+    where Units.Index == Int, Units.Element: FixedWidthInteger {
+        func at(_ i: Int) -> UInt16 { UInt16(truncatingIfNeeded: u[u.startIndex + i]) }
+        guard let first = u.first, UInt16(truncatingIfNeeded: first) == slash else { return false }
         if u.count == 1 { return true }
-        if u[u.count - 1] == slash { return false }
+        if at(u.count - 1) == slash { return false }
         var last: UInt16 = slash
         var i = 1
         while i < u.count {
-            let c = u[i]
+            let c = at(i)
             if c == 0 { return false }
             if c == slash && last == slash { return false }
-            let segmentEnd = i + 1 == u.count || u[i + 1] == slash
+            let segmentEnd = i + 1 == u.count || at(i + 1) == slash
             if c == dot && last == dot {
-                if u[i - 2] == slash && segmentEnd { return false }
+                if at(i - 2) == slash && segmentEnd { return false }
             } else if c == dot {
                 if last == slash && segmentEnd { return false }
             } else if (c > 0 && c <= 0x1F) || (c >= 0x7F && c <= 0x9F)
