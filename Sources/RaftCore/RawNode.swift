@@ -68,7 +68,11 @@ public struct RawNode {
 
     /// Proposes application data. Followers forward to the leader; the proposal may
     /// still be lost, so callers retry on timeout.
-    public mutating func propose(_ data: [UInt8]) throws(RaftError) {
+    /// Returns where the entry went in the log when this node leads (nil when forwarded to
+    /// the leader): callers need not read `lastIndex`/`term` afterwards, which from another
+    /// module copies the whole node.
+    @discardableResult
+    public mutating func propose(_ data: [UInt8]) throws(RaftError) -> (term: UInt64, index: UInt64)? {
         try propose(Entry(term: 0, index: 0, type: .normal, data: data))
     }
 
@@ -80,14 +84,17 @@ public struct RawNode {
         try propose(Entry(term: 0, index: 0, type: .configuration, data: next.encoded()))
     }
 
-    mutating func propose(_ e: Entry) throws(RaftError) {
+    @discardableResult
+    mutating func propose(_ e: Entry) throws(RaftError) -> (term: UInt64, index: UInt64)? {
         switch raft.role {
         case .leader:
             var batch = [e]
             if !raft.leaderPropose(&batch) { throw .proposalDropped }
+            return (batch[0].term, batch[0].index)
         case .follower:
             if raft.lead == noneNode || e.type == .configuration { throw .proposalDropped }
             raft.step(Message(type: .propose, from: raft.id, entries: [e]))
+            return nil
         default:
             throw .proposalDropped
         }

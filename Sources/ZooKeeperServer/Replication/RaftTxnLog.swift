@@ -217,18 +217,19 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         let proposal = nextProposal
         nextProposal += 1
         let logged = LoggedTxn(origin: origin, proposal: proposal, sessionId: sessionId, cxid: cxid, time: clock(), kind: kind)
+        let position: (term: UInt64, index: UInt64)?
         do {
-            try node.propose(TxnCodec.encode(logged, scratch: &encodeScratch))
+            position = try node.propose(TxnCodec.encode(logged, scratch: &encodeScratch))
         } catch {
             logger.warning("proposal dropped (\(error)): no leader")
             completion(logged.txn(zxid: applier.lastAppliedZxid), .failure(.connectionLoss))
             return
         }
         waiting[proposal] = completion
-        proposedAt[proposal] = clock()
-        if node.role == .leader {
-            // The entry is ours at (term, lastIndex): apply it without decoding it again.
-            proposedHere[node.lastIndex] = (node.term, logged)
+        proposedAt[proposal] = logged.time
+        if let position {
+            // The entry is ours at (term, index) as leader: apply it without decoding it again.
+            proposedHere[position.index] = (position.term, logged)
         }
         scheduleReady()
     }
