@@ -47,9 +47,8 @@ enum PathUtils {
     /// Splits at the last '/': ("/a/b" → ("/a", "b"), "/a" → ("", "a")). nil without a '/'.
     static func split(_ path: String) -> (parent: String, name: String)? {
         guard let idx = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return nil }
-        let parent = String(path.utf8[..<idx])!
-        let name = String(path.utf8[path.utf8.index(after: idx)...])!
-        return (parent, name)
+        // Substrings of a String at a '/' boundary: copied without validating UTF-8 again.
+        return (String(path[..<idx]), String(path[path.index(after: idx)...]))
     }
 
     /// The parent path as watch triggers name it ("" becomes "/").

@@ -91,6 +91,7 @@ extension ZNodeStore {
             aclLists.append(list)
         }
         let inlineACLs = version >= 4
+        var aclIndexByNumber: [Int32] = []
         if !inlineACLs {
             for _ in 0..<(try r.u32()) { try readACLList() }
         }
@@ -105,7 +106,19 @@ extension ZNodeStore {
             let n = ZNode(data: data, aclIndex: 0, zxid: czxid, time: ctime, ephemeralOwner: owner)
             n.mzxid = mzxid; n.pzxid = pzxid; n.mtime = mtime
             n.version = version; n.cversion = cversion; n.aversion = aversion
-            if let store { n.aclIndex = store.acls.retain(aclLists[aclNumber]) }
+            if let store {
+                // The cache index of each list is looked up (hashing the list) once, not per node.
+                if aclIndexByNumber.count <= aclNumber {
+                    aclIndexByNumber += repeatElement(-1, count: aclNumber + 1 - aclIndexByNumber.count)
+                }
+                if aclIndexByNumber[aclNumber] >= 0 {
+                    n.aclIndex = aclIndexByNumber[aclNumber]
+                    store.acls.retain(index: n.aclIndex)
+                } else {
+                    n.aclIndex = store.acls.retain(aclLists[aclNumber])
+                    aclIndexByNumber[aclNumber] = n.aclIndex
+                }
+            }
             return (n, try r.u32())
         }
         let store = ZNodeStore(config: config, root: ZNode(data: [], aclIndex: 0, zxid: 0, time: 0, ephemeralOwner: 0))
@@ -119,33 +132,41 @@ extension ZNodeStore {
         store.lastZxid = lastZxid
         store.sessionTimeouts = sessions
         store.sessionOwners = owners
+        // The node whose children are being read is held in locals (not re-read from the
+        // stack for every child: each read was a retain/release pair); the stack holds its
+        // ancestors with the children they still have to come.
         var stack: [(node: ZNode, path: String, remaining: UInt32)] = []
-        if rootChildren > 0 {
-            root.children.reserveCapacity(Int(rootChildren))
-            stack.append((root, "", rootChildren))
-        }
-        while !stack.isEmpty {
-            let top = stack.count - 1
-            if stack[top].remaining == 0 { stack.removeLast(); continue }
-            stack[top].remaining -= 1
+        var parent = root, parentPath = "", remaining = rootChildren
+        if rootChildren > 0 { root.children.reserveCapacity(Int(rootChildren)) }
+        var nodeCount = 0, dataSize = 0
+        while true {
+            if remaining == 0 {
+                guard let up = stack.popLast() else { break }
+                (parent, parentPath, remaining) = up
+                continue
+            }
+            remaining -= 1
             let name = try r.string()
             let (child, childCount) = try readNode(store)
-            guard stack[top].node.children.updateValue(child, forKey: NodeName(name)) == nil else {
-                throw SnapshotError.corrupt("duplicate child \(stack[top].path)/\(name)")
+            guard parent.children.updateValue(child, forKey: NodeName(name)) == nil else {
+                throw SnapshotError.corrupt("duplicate child \(parentPath)/\(name)")
             }
             // Most nodes are leaves of no special kind: count them without building a path.
             if childCount == 0, store.kind(of: child) == .void {
-                store.nodeCount += 1
-                store.approximateDataSize += stack[top].path.utf8.count + 1 + name.utf8.count + child.dataSize
+                nodeCount += 1
+                dataSize += parentPath.utf8.count + 1 + name.utf8.count + child.dataSize
                 continue
             }
-            let path = stack[top].path + "/" + name
+            let path = parentPath + "/" + name
             store.attach(child, path: path)
             if childCount > 0 {
                 child.children.reserveCapacity(Int(childCount))
-                stack.append((child, path, childCount))
+                stack.append((parent, parentPath, remaining))
+                (parent, parentPath, remaining) = (child, path, childCount)
             }
         }
+        store.nodeCount += nodeCount
+        store.approximateDataSize += dataSize
         guard r.atEnd else { throw SnapshotError.corrupt("trailing bytes") }
         store.rebuildQuotaPaths()
         return store
