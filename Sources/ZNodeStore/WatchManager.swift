@@ -15,6 +15,7 @@ struct WatchManager {
     private var recursiveCount = 0
 
     var count: Int { pathsBySession.values.reduce(0) { $0 + $1.count } }
+    var isEmpty: Bool { table.isEmpty }
 
     mutating func add(_ path: String, session: Int64, mode: WatchMode) {
         let old = table[path, default: [:]].updateValue(mode, forKey: session)

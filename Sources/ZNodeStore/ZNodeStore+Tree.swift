@@ -141,6 +141,12 @@ extension ZNodeStore {
     // MARK: - Watch triggers (DataTree.createNode / deleteNode / setData)
 
     func firePendingTriggers() {
+        if dataWatches.isEmpty && childWatches.isEmpty {
+            // No watch anywhere: nothing can fire (the common case under write load), and
+            // the array keeps its buffer for the next write.
+            pendingTriggers.removeAll(keepingCapacity: true)
+            return
+        }
         let triggers = pendingTriggers
         pendingTriggers = []
         for t in triggers {

@@ -50,7 +50,7 @@ extension ZNodeStore {
             return .failure(.badArguments)
         }
         if mode.isEphemeral && sessionTimeouts[ctx.sessionId] == nil { return .failure(.sessionExpired) }
-        guard let (parentPath, _) = PathUtils.split(r.path), !r.path.utf8.contains(0) else {
+        guard let (parentPath, requestedName) = PathUtils.split(r.path), !r.path.utf8.contains(0) else {
             return .failure(.badArguments)
         }
         guard let acl = ACLRules.fixup(r.acl, ctx.auth) else { return .failure(.invalidACL) }
@@ -61,7 +61,7 @@ extension ZNodeStore {
         guard PathUtils.isValid(path) else { return .failure(.badArguments) }
         // A valid path's parent is `parentPath` (a sequence suffix adds no '/'); an empty
         // name means the path is "/" itself.
-        let name = NodeName(PathUtils.split(path)!.name)
+        let name = NodeName(mode.isSequential ? PathUtils.split(path)!.name : requestedName)
         if name.string.isEmpty || parent.children[name] != nil { return .failure(.nodeExists) }
         if kind(of: parent) == .normal { return .failure(.noChildrenForEphemerals) }
         if !quotaAllows(path: path, bytesDiff: r.data?.count ?? 0, countDiff: 1) { return .failure(.quotaExceeded) }
