@@ -71,7 +71,7 @@ let package = Package(
         // Recipes on the public client API only.
         .target(name: "ZooKeeperRecipes", dependencies: ["ZooKeeperClient"], swiftSettings: swiftSettings),
         .executableTarget(name: "zk-cli", dependencies: ["ZooKeeperClient"], swiftSettings: swiftSettings),
-        .executableTarget(name: "zk-server", dependencies: ["ZooKeeperServer"], swiftSettings: swiftSettings),
+        .executableTarget(name: "zk-server", dependencies: ["ZooKeeperServer", "CTuskShims"], swiftSettings: swiftSettings),
         .executableTarget(name: "raft-sim", dependencies: ["SimulationSupport", "RaftCore"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "zk-bench",

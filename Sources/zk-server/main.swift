@@ -1,6 +1,13 @@
+import CTuskShims
 import Foundation
 import Logging
 import ZooKeeperServer
+
+// glibc raises its mmap threshold each time a mapped block is freed (up to 32 MiB), after
+// which big blocks (a large child list's dictionary, snapshot chunks) come from the heap
+// and stay resident once freed. A fixed 256 KiB threshold keeps them mapped: RSS after
+// loading 1M znodes of 100 B 414–418 → 380–383 MiB, throughput unchanged.
+_ = tusk_set_mmap_threshold(256 << 10)
 
 // zk-server [-Dname=value ...] [path/to/zoo.cfg]
 // Runs in the foreground, logs to stderr, stops cleanly on SIGTERM/SIGINT.
