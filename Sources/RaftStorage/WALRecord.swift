@@ -39,8 +39,6 @@ enum WALRecord: Equatable {
         let start = out.count
         var w = ByteWriter()
         swap(&w.bytes, &out)
-        let needed = start + Self.headerSize + payloadSizeHint
-        if w.bytes.capacity < needed { w.bytes.reserveCapacity(max(needed, 2 * w.bytes.capacity)) }
         w.u32(0)
         w.u32(0)
         encodePayload(into: &w)
@@ -51,11 +49,6 @@ enum WALRecord: Equatable {
             raw.storeBytes(of: UInt32(length).littleEndian, toByteOffset: start, as: UInt32.self)
             raw.storeBytes(of: crc.littleEndian, toByteOffset: start + 4, as: UInt32.self)
         }
-    }
-
-    private var payloadSizeHint: Int {
-        if case .entry(let e) = self { return 18 + e.data.count }
-        return 17
     }
 
     static func decode(_ payload: ArraySlice<UInt8>) -> WALRecord? {

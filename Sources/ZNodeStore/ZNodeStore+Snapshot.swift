@@ -81,6 +81,9 @@ extension ZNodeStore {
             }
         }
         var aclLists: [[ACL]] = []
+        // Each list's index in the store's ACL cache, -1 until a node uses it: the list is
+        // hashed once, not per node.
+        var aclIndexByNumber: [Int32] = []
         func readACLList() throws {
             var list: [ACL] = []
             for _ in 0..<(try r.u32()) {
@@ -89,9 +92,9 @@ extension ZNodeStore {
                 list.append(ACL(perms: Permissions(rawValue: perms), id: Id(scheme: scheme, id: try r.string())))
             }
             aclLists.append(list)
+            aclIndexByNumber.append(-1)
         }
         let inlineACLs = version >= 4
-        var aclIndexByNumber: [Int32] = []
         if !inlineACLs {
             for _ in 0..<(try r.u32()) { try readACLList() }
         }
@@ -107,10 +110,6 @@ extension ZNodeStore {
             n.mzxid = mzxid; n.pzxid = pzxid; n.mtime = mtime
             n.version = version; n.cversion = cversion; n.aversion = aversion
             if let store {
-                // The cache index of each list is looked up (hashing the list) once, not per node.
-                if aclIndexByNumber.count <= aclNumber {
-                    aclIndexByNumber += repeatElement(-1, count: aclNumber + 1 - aclIndexByNumber.count)
-                }
                 if aclIndexByNumber[aclNumber] >= 0 {
                     n.aclIndex = aclIndexByNumber[aclNumber]
                     store.acls.retain(index: n.aclIndex)
