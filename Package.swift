@@ -39,8 +39,8 @@ let package = Package(
         // zlib for crc32 (Debian's libz-dev).
         .systemLibrary(name: "CZlib", providers: [.apt(["libz-dev"])]),
         // On-disk WAL and snapshots behind RaftCore's storage protocol.
-        .target(name: "RaftStorage", dependencies: ["RaftCore", "CZlib"], swiftSettings: swiftSettings),
-        // Prefetch hints for the snapshot walk (C builtins Swift does not expose).
+        .target(name: "RaftStorage", dependencies: ["RaftCore", "CZlib", "CTuskShims"], swiftSettings: swiftSettings),
+        // Prefetch hints for the snapshot walk, malloc settings, O_DIRECT (C that Swift does not expose).
         .target(name: "CTuskShims"),
         // The replicated state machine: znode tree, sessions, ACLs, watches. Pure.
         .target(name: "ZNodeStore", dependencies: ["ZooKeeperWire", "CTuskShims"], swiftSettings: swiftSettings),
@@ -96,7 +96,7 @@ let package = Package(
 
         .testTarget(name: "ZooKeeperWireTests", dependencies: ["ZooKeeperWire"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "SimulationSupport"], exclude: ["testdata"], swiftSettings: swiftSettings),
-        .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage"], swiftSettings: swiftSettings),
+        .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage", "CTuskShims"], swiftSettings: swiftSettings),
         .testTarget(name: "ZNodeStoreTests", dependencies: ["ZNodeStore"], swiftSettings: swiftSettings),
         .testTarget(name: "ZooKeeperServerTests", dependencies: ["ZooKeeperServer", .product(name: "NIOEmbedded", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "ZooKeeperClientTests", dependencies: ["ZooKeeperClient", "ZooKeeperRecipes"], swiftSettings: swiftSettings),

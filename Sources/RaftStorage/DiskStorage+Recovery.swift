@@ -12,7 +12,7 @@ extension DiskStorage {
             .sorted { SnapshotFile.parseName($0)! < SnapshotFile.parseName($1)! }
         if let newest = snapNames.last {
             let path = snapDir + "/" + newest
-            snap = try SnapshotFile.decode(try FileIO.readAll(path), file: path)
+            snap = try SnapshotFile.read(path)
             if !snap.isEmpty {
                 try! mem.applySnapshot(withoutData(snap, file: path))
                 recoveredSnapshot = snap

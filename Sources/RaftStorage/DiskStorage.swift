@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CTuskShims
 import RaftCore
 
 /// Durable `LogStorage`: segmented WAL + hard-state file + snapshot files, with reads
@@ -105,7 +106,7 @@ public final class DiskStorage: LogStorage {
             if recovered.metadata.index == s.metadata.index { return recovered }
         }
         do {
-            return try SnapshotFile.decode(try FileIO.readAll(file.path), file: file.path)
+            return try SnapshotFile.read(file.path)
         } catch {
             throw .snapshotTemporarilyUnavailable
         }
@@ -358,8 +359,9 @@ public struct SnapshotFileWriter: Sendable {
     }
 
     /// Starts a snapshot file whose data is appended piece by piece (see `SnapshotFileStream`).
-    public func stream(_ metadata: SnapshotMetadata) throws(DiskStorageError) -> SnapshotFileStream {
-        try SnapshotFileStream(self, metadata)
+    /// `direct: false` never tries O_DIRECT (tests of the buffered path).
+    public func stream(_ metadata: SnapshotMetadata, direct: Bool = true) throws(DiskStorageError) -> SnapshotFileStream {
+        try SnapshotFileStream(self, metadata, direct: direct)
     }
 
     /// Removes all but the newest `keep` snapshot files.
@@ -371,12 +373,20 @@ public struct SnapshotFileWriter: Sendable {
 }
 
 /// A snapshot file written while its data is still being produced, so no buffer as large
-/// as the state is ever held: `append` writes each piece after room left for the header,
-/// `finish` writes the header (data length, crc) in front, fsyncs and renames the file
-/// into place (the same bytes `SnapshotFileWriter.write` gives). Writeback is started
-/// every few MiB so the final fsync does not flush the whole file at once (the WAL's
-/// fsyncs would wait behind it), and the file does not fill the page cache. One thread at a time; a failed `append` is reported
-/// by `finish`.
+/// as the state is ever held (the same bytes `SnapshotFileWriter.write` gives): `append`
+/// copies each piece into a staging buffer after room left for the header and writes it
+/// out a MiB at a time; `finish` writes the rest and the header (data length, crc) in
+/// front, fsyncs and renames the file into place. One thread at a time; a failed `append`
+/// is reported by `finish`.
+///
+/// Where the file system allows it the file is written with O_DIRECT, in aligned blocks
+/// (the last one padded, then the file truncated to its length): a snapshot is written
+/// once and read only at a restart, and copying it into the page cache was a quarter of
+/// the server's CPU samples while snapshots of a ~1.5 GB store ran back to back (perf:
+/// `copy_folio_from_iter_atomic` on the snapshot thread). It also leaves the page cache
+/// to the WAL. Elsewhere writes are buffered, and writeback is started every few MiB so
+/// the final fsync does not flush the whole file at once (the WAL's fsyncs would wait
+/// behind it) and the file does not fill the page cache.
 public final class SnapshotFileStream: @unchecked Sendable {
     private let writer: SnapshotFileWriter
     private let metadata: SnapshotMetadata
@@ -386,51 +396,131 @@ public final class SnapshotFileStream: @unchecked Sendable {
     private let headerSize: Int
     private var dataLength: UInt64 = 0
     private var dataCRC: UInt32 = 0
-    private var unflushed = 0
     private var failure: DiskStorageError?
+    /// Written with O_DIRECT (cleared if the file system refuses a write).
+    public private(set) var direct: Bool
+    /// File bytes from `stageOffset` on, not yet written; aligned for O_DIRECT.
+    private let stage: UnsafeMutableRawPointer
+    private var staged = 0
+    private var stageOffset = 0
+    /// The file's first block as first written (header placeholder and data), for
+    /// `finish` to put the header into.
+    private var firstBlock: [UInt8] = []
+    /// Buffered writes not yet handed to writeback.
+    private var unflushed = 0
     public var bytesWritten: UInt64 { dataLength }
     static let writebackEvery = 8 << 20
+    static let stageBytes = 1 << 20
+    static let block = 4096
+    static let readBackWindow = 8 << 20
 
-    init(_ writer: SnapshotFileWriter, _ metadata: SnapshotMetadata) throws(DiskStorageError) {
+    init(_ writer: SnapshotFileWriter, _ metadata: SnapshotMetadata, direct wantDirect: Bool = true) throws(DiskStorageError) {
         self.writer = writer
         self.metadata = metadata
         path = writer.snapDir + "/" + SnapshotFile.fileName(metadata)
         tmp = path + ".tmp"
         headerSize = SnapshotFile.header(metadata, dataLength: 0, dataCRC: 0).count
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC
+        let directFlag = wantDirect ? tusk_o_direct() : 0
+        var fd: Int32 = directFlag != 0 ? open(tmp, flags | directFlag, 0o644) : -1
+        direct = fd >= 0
+        if fd < 0 { fd = open(tmp, flags, 0o644) }  // EINVAL: no O_DIRECT on this file system
         if fd < 0 { throw FileIO.error("open", tmp) }
+        self.fd = fd
+        stage = UnsafeMutableRawPointer.allocate(byteCount: Self.stageBytes, alignment: Self.block)
+        precondition(headerSize < Self.block)
+        stage.initializeMemory(as: UInt8.self, repeating: 0, count: headerSize)
+        staged = headerSize
     }
 
-    deinit { if fd >= 0 { close(fd); unlink(tmp) } }
+    deinit {
+        if fd >= 0 { close(fd); unlink(tmp) }
+        stage.deallocate()
+    }
 
     public func append(_ bytes: [UInt8]) {
         guard failure == nil, fd >= 0 else { return }
+        dataCRC = FileIO.crc(bytes[...], initial: dataCRC)
+        dataLength += UInt64(bytes.count)
+        bytes.withUnsafeBytes { src in
+            var done = 0
+            while done < src.count, failure == nil {
+                let n = min(Self.stageBytes - staged, src.count - done)
+                (stage + staged).copyMemory(from: src.baseAddress! + done, byteCount: n)
+                staged += n
+                done += n
+                if staged == Self.stageBytes { writeStage(count: staged) }
+            }
+        }
+    }
+
+    /// Writes the first `count` staged bytes (a multiple of the block size, or the padded
+    /// tail) at `stageOffset` and empties the stage.
+    private func writeStage(count: Int) {
+        if stageOffset == 0 { firstBlock = Array(UnsafeRawBufferPointer(start: stage, count: min(count, Self.block))) }
         do {
-            try FileIO.pwriteAll(fd, bytes, at: headerSize + Int(dataLength), tmp)
+            try write(UnsafeRawBufferPointer(start: stage, count: count), at: stageOffset)
         } catch {
             failure = error
             return
         }
-        dataCRC = FileIO.crc(bytes[...], initial: dataCRC)
-        dataLength += UInt64(bytes.count)
-        unflushed += bytes.count
+        stageOffset += count
+        staged = 0
         #if os(Linux)
-        if unflushed >= Self.writebackEvery {
-            // Starts writing back what is written so far (without waiting for it), and lets
-            // the page cache drop those pages once they are clean.
-            _ = posix_fadvise(fd, off_t(headerSize) + off_t(dataLength) - off_t(unflushed), off_t(unflushed),
-                              POSIX_FADV_DONTNEED)
-            unflushed = 0
+        if !direct {
+            unflushed += count
+            if unflushed >= Self.writebackEvery {
+                // Starts writing back what is written so far (without waiting for it), and
+                // lets the page cache drop those pages once they are clean.
+                _ = posix_fadvise(fd, off_t(stageOffset - unflushed), off_t(unflushed), POSIX_FADV_DONTNEED)
+                unflushed = 0
+            }
         }
         #endif
+    }
+
+    private func write(_ buf: UnsafeRawBufferPointer, at offset: Int) throws(DiskStorageError) {
+        var done = 0
+        while done < buf.count {
+            let n = pwrite(fd, buf.baseAddress! + done, buf.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EINVAL && direct {
+                    // The file system took the open but not the write: carry on buffered.
+                    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~tusk_o_direct())
+                    direct = false
+                    continue
+                }
+                throw FileIO.error("write", tmp)
+            }
+            done += n
+        }
     }
 
     /// Makes the file durable under its final name; returns its path.
     public func finish() throws(DiskStorageError) -> String {
         if let failure { abort(); throw failure }
         guard fd >= 0 else { throw .invalidArgument("snapshot stream \(tmp) already ended") }
-        do {
-            try FileIO.pwriteAll(fd, SnapshotFile.header(metadata, dataLength: dataLength, dataCRC: dataCRC), at: 0, tmp)
+        do throws(DiskStorageError) {
+            let length = stageOffset + staged
+            let header = SnapshotFile.header(metadata, dataLength: dataLength, dataCRC: dataCRC)
+            if stageOffset == 0 {
+                // The whole file is still staged: the header goes in front of it here.
+                header.withUnsafeBytes { stage.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            }
+            if staged > 0 {
+                let padded = (staged + Self.block - 1) / Self.block * Self.block
+                (stage + staged).initializeMemory(as: UInt8.self, repeating: 0, count: padded - staged)
+                writeStage(count: padded)
+                if let failure { throw failure }
+            }
+            if firstBlock.count == Self.block && header != Array(firstBlock.prefix(header.count)) {
+                // Rewrites the first block with the header in front (through the aligned stage).
+                firstBlock.replaceSubrange(0..<header.count, with: header)
+                firstBlock.withUnsafeBytes { stage.copyMemory(from: $0.baseAddress!, byteCount: Self.block) }
+                try write(UnsafeRawBufferPointer(start: stage, count: Self.block), at: 0)
+            }
+            if ftruncate(fd, off_t(length)) != 0 { throw FileIO.error("truncate", tmp) }
             try FileIO.fsyncFD(fd, tmp)
         } catch {
             abort()
@@ -442,6 +532,25 @@ public final class SnapshotFileStream: @unchecked Sendable {
         try FileIO.fsyncDir(writer.snapDir)
         try writer.prune()
         return path
+    }
+
+    /// Has the device read the snapshot file at `path` back into the page cache (no copy
+    /// by this CPU; nothing to do for pages already there), where a restart finds it.
+    /// O_DIRECT writes leave it only on disk. Errors are ignored: this is a hint.
+    public static func readBack(_ path: String) {
+        #if os(Linux)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return }
+        // One call reads at most the readahead window (8 MiB here): ask per window.
+        var offset = 0
+        while offset < Int(st.st_size) {
+            _ = posix_fadvise(fd, off_t(offset), off_t(readBackWindow), POSIX_FADV_WILLNEED)
+            offset += readBackWindow
+        }
+        #endif
     }
 
     /// Drops the unfinished file.

@@ -35,22 +35,31 @@ enum FileIO {
     }
 
     static func readAll(_ path: String) throws(DiskStorageError) -> [UInt8] {
-        let fd = open(path, O_RDONLY)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw error("open", path) }
         defer { close(fd) }
         var st = stat()
         if fstat(fd, &st) != 0 { throw error("stat", path) }
-        let size = Int(st.st_size)
-        var buf = [UInt8](repeating: 0, count: size)
-        var done = 0
-        while done < size {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, size - done) }
-            if n < 0 { if errno == EINTR { continue }; throw error("read", path) }
-            if n == 0 { break }
-            done += n
+        return try readBytes(fd, count: Int(st.st_size), at: 0, path)
+    }
+
+    /// Up to `count` bytes from `offset` (fewer at the end of the file), read straight
+    /// into a new array: no zero-filling pass over a buffer about to be overwritten (a
+    /// snapshot or a WAL segment is tens or hundreds of MiB).
+    static func readBytes(_ fd: Int32, count: Int, at offset: Int, _ path: String) throws(DiskStorageError) -> [UInt8] {
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buf, initialized in
+            var done = 0
+            while done < count {
+                let n = pread(fd, buf.baseAddress! + done, count - done, off_t(offset + done))
+                if n < 0 { if errno == EINTR { continue }; failed = true; break }
+                if n == 0 { break }
+                done += n
+            }
+            initialized = done
         }
-        if done < size { buf.removeSubrange(done...) }
-        return buf
+        if failed { throw error("read", path) }
+        return bytes
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ path: String) throws(DiskStorageError) {

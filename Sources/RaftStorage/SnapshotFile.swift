@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import RaftCore
 
 /// Snapshot and hard-state files (see docs/WAL-FORMAT.md).
@@ -54,6 +59,43 @@ enum SnapshotFile {
         out.u32(FileIO.crc(body.bytes[...]))
         out.raw(body.bytes)
         return out.bytes
+    }
+
+    /// The snapshot in the file at `path`, checked like `decode(readAll(path))`, with its
+    /// data read straight into its own array (decoding a whole-file buffer copied it out:
+    /// a second buffer as large as the state, faulted in at a restart).
+    static func read(_ path: String) throws(DiskStorageError) -> Snapshot {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw FileIO.error("open", path) }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw FileIO.error("stat", path) }
+        let size = Int(st.st_size)
+        // magic | crc | index | term | confLen, then conf and dataLen.
+        let prefix = try FileIO.readBytes(fd, count: min(size, 32), at: 0, path)
+        guard prefix.count == 32, Array(prefix[0..<8]) == magic else {
+            throw .corruption(file: path, offset: 0, reason: "bad snapshot header")
+        }
+        var p = ByteReader(prefix[8...])
+        let crc = p.u32()!
+        _ = p.u64(); _ = p.u64()
+        let confLen = Int(p.u32()!)
+        guard confLen <= size - 40 else { throw .corruption(file: path, offset: 12, reason: "malformed snapshot body") }
+        let rest = try FileIO.readBytes(fd, count: confLen + 8, at: 32, path)
+        var r = ByteReader(rest[...])
+        guard let confBytes = r.raw(confLen), let conf = Configuration.decode(confBytes), let dataLen = r.u64(),
+              dataLen == UInt64(size - 40 - confLen)
+        else {
+            throw .corruption(file: path, offset: 12, reason: "malformed snapshot body")
+        }
+        let data = try FileIO.readBytes(fd, count: Int(dataLen), at: 40 + confLen, path)
+        guard data.count == Int(dataLen) else { throw .corruption(file: path, offset: 12, reason: "malformed snapshot body") }
+        let bodyCRC = FileIO.crc(rest[...], initial: FileIO.crc(prefix[12...]))
+        guard FileIO.crc(data[...], initial: bodyCRC) == crc else {
+            throw .corruption(file: path, offset: 8, reason: "snapshot checksum mismatch")
+        }
+        var m = ByteReader(prefix[12...])
+        return Snapshot(metadata: SnapshotMetadata(index: m.u64()!, term: m.u64()!, configuration: conf), data: data)
     }
 
     static func decode(_ bytes: [UInt8], file: String) throws(DiskStorageError) -> Snapshot {

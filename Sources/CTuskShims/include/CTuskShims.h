@@ -1,5 +1,6 @@
-// Small C helpers Swift cannot express: cache prefetch hints for the snapshot walk, and
-// glibc allocator settings (malloc.h is not in Swift's Glibc module).
+// Small C helpers Swift cannot express: cache prefetch hints for the snapshot walk, glibc
+// allocator settings (malloc.h is not in Swift's Glibc module), and O_DIRECT (only
+// defined by glibc's fcntl.h under _GNU_SOURCE).
 #ifndef TUSK_SHIMS_H
 #define TUSK_SHIMS_H
 
@@ -17,5 +18,19 @@ static inline int tusk_set_mmap_threshold(int bytes) { return mallopt(M_MMAP_THR
 #else
 static inline int tusk_set_mmap_threshold(int bytes) { (void)bytes; return 0; }
 #endif
+
+#if defined(__linux__)
+#include <fcntl.h>
+#endif
+/// The open(2) flag for I/O that bypasses the page cache, or 0 where there is none.
+static inline int tusk_o_direct(void) {
+#if defined(__O_DIRECT)
+    return __O_DIRECT;
+#elif defined(O_DIRECT)
+    return O_DIRECT;
+#else
+    return 0;
+#endif
+}
 
 #endif

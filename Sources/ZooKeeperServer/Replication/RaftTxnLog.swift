@@ -402,6 +402,9 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
     /// 9-17 ms. Snapshots then come less often, as ZooKeeper's do when its snapshot
     /// thread is slower than the write rate. With no writes the pause is 0.5 ms.
     var snapshotBusyGapUs: Int64 = 6_000
+    /// How long a finished snapshot must stay the newest before its file is read back
+    /// into the page cache (`readBackWhenQuiet`).
+    var snapshotReadBackDelay: TimeAmount = .milliseconds(500)
     /// Size of the pieces a snapshot is handed to its file in.
     static let snapshotChunkBytes = 1 << 20
     /// The last completed snapshot: loop time of its walk (ms), slices, longest slice (ms).
@@ -501,6 +504,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
                 snapshotWritten(job, metadata, bytes: bytes, failure: failure) { [store] in
                     try store.adoptWrittenSnapshot(metadata, file: path)
                 }
+                if snapshotIndex == metadata.index { readBackWhenQuiet(index: metadata.index, path: path) }
             }
         }
     }
@@ -534,6 +538,18 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
             logger.info("snapshot at index \(index): \(bytes) bytes in \(Int(totalMs)) ms (\(s.slices) walk slices on the event loop, longest \(String(format: "%.1f", sliceMs)) ms; adopt \(String(format: "%.1f", Double(adoptedNs) / 1e6)) ms + compact \(String(format: "%.1f", Double(adoptNs - adoptedNs) / 1e6)) ms)")
         } catch {
             logger.error("snapshot at index \(index) failed: \(error)")
+        }
+    }
+
+    /// Once no newer snapshot has started for a while, has the newest snapshot file read
+    /// back into the page cache (written with O_DIRECT, it is only on disk), so a restart
+    /// reads it from memory. While snapshots run back to back under load each would be
+    /// superseded within milliseconds, and reading it back would only double the disk
+    /// traffic; so only a snapshot still the newest after `snapshotReadBackDelay` is.
+    private func readBackWhenQuiet(index: UInt64, path: String) {
+        eventLoop.scheduleTask(in: snapshotReadBackDelay) { [self] in
+            guard snapshotInProgress == nil, snapshotIndex == index else { return }
+            Self.snapshotQueue.async { SnapshotFileStream.readBack(path) }
         }
     }
 
