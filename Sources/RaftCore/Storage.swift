@@ -62,7 +62,7 @@ public final class MemoryStorage: LogStorage {
     private var offset: UInt64 { ents[0].index }
 
     public func entries(_ lo: UInt64, _ hi: UInt64, maxBytes: UInt64) throws(StorageError) -> [Entry] {
-        if lo <= offset { throw .compacted }
+        if lo <= offset || lo <= payloadFloor { throw .compacted }
         if hi > lastIndexValue + 1 { throw .unavailable }
         if ents.count == 1 { throw .unavailable }
         let slice = Array(ents[Int(lo - offset)..<Int(hi - offset)])
@@ -86,6 +86,21 @@ public final class MemoryStorage: LogStorage {
         if currentSnapshot.metadata.index >= snap.metadata.index { throw .snapshotOutOfDate }
         currentSnapshot = snap
         ents = [Entry(term: snap.metadata.term, index: snap.metadata.index)]
+        payloadFloor = 0
+    }
+
+    /// Entries up to this index kept only their term and index (`releasePayloads`).
+    public private(set) var payloadFloor: UInt64 = 0
+
+    /// Drops the data of the entries up to `index` (applied, and needed by no follower: a
+    /// single-node log), keeping their terms for snapshots and log matching. `entries`
+    /// then reports them compacted, as if they were.
+    public func releasePayloads(through index: UInt64) {
+        let end = min(index, lastIndexValue)
+        let from = max(payloadFloor, offset) + 1
+        guard end >= from else { return }
+        for i in Int(from - offset)...Int(end - offset) { ents[i].data = [] }
+        payloadFloor = end
     }
 
     /// Records a snapshot of the application at `index` (which must be applied) so the

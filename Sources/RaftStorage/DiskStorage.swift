@@ -268,6 +268,10 @@ public final class DiskStorage: LogStorage {
         }
     }
 
+    /// Drops the in-memory data of entries up to `index` (see `MemoryStorage.releasePayloads`);
+    /// the WAL keeps them.
+    public func releasePayloads(through index: UInt64) { mem.releasePayloads(through: index) }
+
     /// Drops entries up to `index` (which a snapshot must cover) from memory and
     /// deletes WAL segments that hold nothing newer.
     public func compact(upTo index: UInt64) throws(DiskStorageError) {

@@ -103,6 +103,37 @@ struct StorageAndLogTests {
         }
     }
 
+    @Test("MemoryStorage: released payloads keep terms, read as compacted, and survive snapshot, compaction and install")
+    func memoryStoragePayloadRelease() throws {
+        let s = MemoryStorage()
+        try s.append((1...8).map { Entry(term: $0 < 5 ? 1 : 2, index: $0, data: [UInt8($0), 0xee]) })
+        s.releasePayloads(through: 5)
+        #expect(s.payloadFloor == 5)
+        #expect(try (1...8).map { try s.term($0) } == [1, 1, 1, 1, 2, 2, 2, 2])
+        for lo: UInt64 in 1...5 { #expect(throws: StorageError.compacted) { try s.entries(lo, 9, maxBytes: .max) } }
+        #expect(try s.entries(6, 9, maxBytes: .max).map(\.data) == [[6, 0xee], [7, 0xee], [8, 0xee]])
+        // Idempotent, never moves back, and clamps to the last index.
+        s.releasePayloads(through: 3)
+        #expect(s.payloadFloor == 5)
+        s.releasePayloads(through: 100)
+        #expect(s.payloadFloor == 8)
+        #expect(throws: StorageError.compacted) { try s.entries(8, 9, maxBytes: .max) }
+        try s.append([Entry(term: 2, index: 9, data: [9])])
+        #expect(try s.entries(9, 10, maxBytes: .max).map(\.data) == [[9]])
+        // A snapshot inside the released range takes its term from the kept entry.
+        let snap = try s.createSnapshot(index: 6, configuration: Configuration(voters: [1]), data: [42])
+        #expect(snap.metadata.term == 2)
+        try s.compact(upTo: 6)
+        #expect(try s.firstIndex() == 7)
+        #expect(throws: StorageError.compacted) { try s.entries(7, 10, maxBytes: .max) }
+        #expect(try s.entries(9, 10, maxBytes: .max).map(\.data) == [[9]])
+        // Installing a newer snapshot replaces the log; new entries are readable again.
+        try s.applySnapshot(Snapshot(metadata: SnapshotMetadata(index: 20, term: 3, configuration: Configuration(voters: [1])), data: []))
+        #expect(s.payloadFloor == 0)
+        try s.append([Entry(term: 3, index: 21, data: [21])])
+        #expect(try s.entries(21, 22, maxBytes: .max).map(\.data) == [[21]])
+    }
+
     @Test("MemoryStorage: append truncates a conflicting suffix")
     func memoryStorageTruncate() throws {
         let s = storage([1, 1, 2, 2])

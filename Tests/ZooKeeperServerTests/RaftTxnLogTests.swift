@@ -65,6 +65,31 @@ struct RaftTxnLogTests {
         #expect(log.firstIndex == log.snapshotIndex - 2 + 1)
     }
 
+    @Test("a node without followers drops applied entries' data from memory, keeping the rest; with the flag off it keeps all")
+    func appliedPayloadsReleased() throws {
+        for release in [true, false] {
+            let loop = EmbeddedEventLoop()
+            let applier = RecordingApplier()
+            let store = InMemoryRaftLog()
+            let log = try makeLog(applier, store: store, loop: loop)
+            log.releaseAppliedPayloads = release
+            for i in 0..<6 {
+                log.append(sessionId: 1, cxid: Int32(i), kind: .closeSession) { _, _ in }
+                loop.run()
+            }
+            #expect(applier.applied.count == 6)
+            let last = try store.lastIndex()
+            #expect(log.appliedIndex == last)
+            #expect(store.storage.payloadFloor == (release ? last : 0))
+            if release {
+                #expect(throws: StorageError.compacted) { try store.entries(last, last + 1, maxBytes: .max) }
+            } else {
+                #expect(try store.entries(last, last + 1, maxBytes: .max).first?.data.isEmpty == false)
+            }
+            #expect(try store.term(last) == log.status.term)
+        }
+    }
+
     @Test("sync waits for a ReadIndex barrier")
     func readBarrier() throws {
         let loop = EmbeddedEventLoop()

@@ -20,6 +20,9 @@ protocol RaftLogStore: LogStorage {
     func snapshotStream(_ metadata: SnapshotMetadata) throws -> SnapshotFileStream?
     /// Records the snapshot the writer put in `file`.
     func adoptWrittenSnapshot(_ metadata: SnapshotMetadata, file: String) throws
+    /// Drops the in-memory data of entries up to `index`, which no one will read again
+    /// (applied, on a node without followers); reading them reports them compacted.
+    func releasePayloads(through index: UInt64)
 }
 
 extension RaftLogStore {
@@ -46,6 +49,7 @@ final class InMemoryRaftLog: RaftLogStore {
     }
 
     func compactLog(upTo index: UInt64) throws { try storage.compact(upTo: index) }
+    func releasePayloads(through index: UInt64) { storage.releasePayloads(through: index) }
     func recordSnapshot(index: UInt64, configuration: Configuration, data: [UInt8]) throws {
         try storage.createSnapshot(index: index, configuration: configuration, data: data)
     }

@@ -372,6 +372,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         for entry in rd.committedEntries {
             apply(entry)
         }
+        if releaseAppliedPayloads, !rd.committedEntries.isEmpty { store.releasePayloads(through: appliedIndex) }
         for rs in rd.readStates {
             var id: UInt64 = 0
             for (i, byte) in rs.context.prefix(8).enumerated() { id |= UInt64(byte) << (8 * UInt64(i)) }
@@ -402,6 +403,12 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
     /// 9-17 ms. Snapshots then come less often, as ZooKeeper's do when its snapshot
     /// thread is slower than the write rate. With no writes the pause is 0.5 ms.
     var snapshotBusyGapUs: Int64 = 6_000
+    /// A node without followers (standalone: no reconfig, no learners) never reads an
+    /// applied entry again: its data is dropped from memory once applied (the WAL keeps
+    /// it for a restart). The entries since the last snapshot (up to snapCount plus the
+    /// ones a running snapshot walk lets pile up) held ~23 MiB after loading 1M znodes
+    /// of 100 B, and on a busy 3M-znode store hundreds of MiB.
+    var releaseAppliedPayloads = false
     /// How long a finished snapshot must stay the newest before its file is read back
     /// into the page cache (`readBackWhenQuiet`).
     var snapshotReadBackDelay: TimeAmount = .milliseconds(500)

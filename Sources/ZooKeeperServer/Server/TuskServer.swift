@@ -62,6 +62,7 @@ public final class TuskServer: @unchecked Sendable {
                                       seed: UInt64(bitPattern: state.clock()) ^ nodeId)
             raft.snapCount = UInt64(config.snapCount)
             raft.entriesKeptAfterSnapshot = UInt64(max(1, min(config.snapCount / 2, 5_000)))
+            raft.releaseAppliedPayloads = !ensemble
             state.log = raft
             state.raft = raft
             raft.onRoleChange = { [unowned state] role, leader in state.roleChanged(role, leader: leader) }
