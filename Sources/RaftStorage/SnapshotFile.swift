@@ -61,9 +61,10 @@ enum SnapshotFile {
         return out.bytes
     }
 
-    /// The snapshot in the file at `path`, checked like `decode(readAll(path))`, with its
-    /// data read straight into its own array (decoding a whole-file buffer copied it out:
-    /// a second buffer as large as the state, faulted in at a restart).
+    /// The snapshot in the file at `path`, its checksum and lengths checked, with its data
+    /// read straight into its own array (reading the whole file into one buffer and
+    /// decoding it copied the data out: a second buffer as large as the state, faulted in
+    /// at a restart).
     static func read(_ path: String) throws(DiskStorageError) -> Snapshot {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw FileIO.error("open", path) }
@@ -96,25 +97,6 @@ enum SnapshotFile {
         }
         var m = ByteReader(prefix[12...])
         return Snapshot(metadata: SnapshotMetadata(index: m.u64()!, term: m.u64()!, configuration: conf), data: data)
-    }
-
-    static func decode(_ bytes: [UInt8], file: String) throws(DiskStorageError) -> Snapshot {
-        guard bytes.count >= 12, Array(bytes[0..<8]) == magic else {
-            throw .corruption(file: file, offset: 0, reason: "bad snapshot header")
-        }
-        var r = ByteReader(bytes[8..<12])
-        let crc = r.u32()!
-        guard FileIO.crc(bytes[12...]) == crc else {
-            throw .corruption(file: file, offset: 8, reason: "snapshot checksum mismatch")
-        }
-        var b = ByteReader(bytes[12...])
-        guard let index = b.u64(), let term = b.u64(), let confLen = b.u32(),
-              let confBytes = b.raw(Int(confLen)), let conf = Configuration.decode(confBytes),
-              let dataLen = b.u64(), let data = b.raw(Int(dataLen)), b.remaining == 0
-        else {
-            throw .corruption(file: file, offset: 12, reason: "malformed snapshot body")
-        }
-        return Snapshot(metadata: SnapshotMetadata(index: index, term: term, configuration: conf), data: data)
     }
 }
 
