@@ -1,6 +1,9 @@
+import Foundation
 import Logging
+import NIOCore
 import NIOEmbedded
 import RaftCore
+import RaftStorage
 import Testing
 import ZNodeStore
 import ZooKeeperWire
@@ -87,6 +90,41 @@ struct RaftTxnLogTests {
                 #expect(try store.entries(last, last + 1, maxBytes: .max).first?.data.isEmpty == false)
             }
             #expect(try store.term(last) == log.status.term)
+        }
+    }
+
+    @Test("the newest snapshot file is read back only once no entry has been applied for snapshotReadBackDelay")
+    func snapshotReadBackWaitsForQuiet() throws {
+        for quiet in [TimeAmount.hours(1), .zero] {
+            var template = Array("/tmp/tusk-readback-XXXXXX".utf8CString)
+            let dir = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }!)
+            defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+            let loop = EmbeddedEventLoop()
+            let store = try DiskStorage(directory: dir)
+            let applier = RecordingApplier()  // the log holds it unowned
+            let log = try RaftTxnLog(nodeId: 1, peers: [1], store: store, applier: applier, applied: 0, eventLoop: loop,
+                                     clock: { 1_000 }, logger: Logger(label: "test"), seed: 7)
+            log.snapshotReadBackDelay = quiet
+            log.snapCount = 5
+            log.start(tick: .milliseconds(50))
+            loop.run()
+            for i in 0..<6 {
+                log.append(sessionId: 1, cxid: Int32(i), kind: .closeSession) { _, _ in }
+                loop.run()
+            }
+            // The file is written on a background queue, then adopted on the loop.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while log.snapshotIndex == 0 && ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.01)
+                loop.run()
+            }
+            #expect(log.snapshotIndex >= 5)
+            loop.advanceTime(by: .milliseconds(200))  // ticks
+            #expect(log.snapshotsReadBack == (quiet == .zero ? 1 : 0), "delay \(quiet)")
+            loop.advanceTime(by: .milliseconds(200))
+            #expect(log.snapshotsReadBack == (quiet == .zero ? 1 : 0), "read back once, delay \(quiet)")
+            log.stop()
+            withExtendedLifetime(applier) {}
         }
     }
 
