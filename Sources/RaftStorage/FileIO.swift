@@ -35,12 +35,22 @@ enum FileIO {
     }
 
     static func readAll(_ path: String) throws(DiskStorageError) -> [UInt8] {
+        let (fd, size) = try openForReading(path)
+        defer { close(fd) }
+        return try readBytes(fd, count: size, at: 0, path)
+    }
+
+    /// The file opened read-only, and its size; the caller closes it.
+    static func openForReading(_ path: String) throws(DiskStorageError) -> (fd: Int32, size: Int) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw error("open", path) }
-        defer { close(fd) }
         var st = stat()
-        if fstat(fd, &st) != 0 { throw error("stat", path) }
-        return try readBytes(fd, count: Int(st.st_size), at: 0, path)
+        if fstat(fd, &st) != 0 {
+            let e = error("stat", path)
+            close(fd)
+            throw e
+        }
+        return (fd, Int(st.st_size))
     }
 
     /// Up to `count` bytes from `offset` (fewer at the end of the file), read straight

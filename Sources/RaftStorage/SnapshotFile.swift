@@ -66,20 +66,15 @@ enum SnapshotFile {
     /// decoding it copied the data out: a second buffer as large as the state, faulted in
     /// at a restart).
     static func read(_ path: String) throws(DiskStorageError) -> Snapshot {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw FileIO.error("open", path) }
+        let (fd, size) = try FileIO.openForReading(path)
         defer { close(fd) }
-        var st = stat()
-        if fstat(fd, &st) != 0 { throw FileIO.error("stat", path) }
-        let size = Int(st.st_size)
         // magic | crc | index | term | confLen, then conf and dataLen.
         let prefix = try FileIO.readBytes(fd, count: min(size, 32), at: 0, path)
         guard prefix.count == 32, Array(prefix[0..<8]) == magic else {
             throw .corruption(file: path, offset: 0, reason: "bad snapshot header")
         }
         var p = ByteReader(prefix[8...])
-        let crc = p.u32()!
-        _ = p.u64(); _ = p.u64()
+        let crc = p.u32()!, index = p.u64()!, term = p.u64()!
         let confLen = Int(p.u32()!)
         guard confLen <= size - 40 else { throw .corruption(file: path, offset: 12, reason: "malformed snapshot body") }
         let rest = try FileIO.readBytes(fd, count: confLen + 8, at: 32, path)
@@ -95,8 +90,7 @@ enum SnapshotFile {
         guard FileIO.crc(data[...], initial: bodyCRC) == crc else {
             throw .corruption(file: path, offset: 8, reason: "snapshot checksum mismatch")
         }
-        var m = ByteReader(prefix[12...])
-        return Snapshot(metadata: SnapshotMetadata(index: m.u64()!, term: m.u64()!, configuration: conf), data: data)
+        return Snapshot(metadata: SnapshotMetadata(index: index, term: term, configuration: conf), data: data)
     }
 }
 
