@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOEmbedded
+import NIOPosix
 import RaftCore
 import RaftStorage
 import Testing
@@ -93,37 +94,46 @@ struct RaftTxnLogTests {
         }
     }
 
+    final class SendableApplier: TxnApplier, @unchecked Sendable {
+        func applyCommitted(_ txn: Txn) -> ApplyResult { .ok(.empty) }
+        var lastAppliedZxid: Int64 { 0 }
+        func snapshotData() -> [UInt8] { [1, 2, 3] }
+        func restore(snapshot data: [UInt8]) throws {}
+    }
+
     @Test("the newest snapshot file is read back only once no entry has been applied for snapshotReadBackDelay")
     func snapshotReadBackWaitsForQuiet() throws {
+        // A real event loop: with DiskStorage the log hands fsyncs and snapshot files to
+        // background queues, which come back through `execute` from their own threads.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let loop = group.next()
         for quiet in [TimeAmount.hours(1), .zero] {
             var template = Array("/tmp/tusk-readback-XXXXXX".utf8CString)
             let dir = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }!)
             defer { _ = try? FileManager.default.removeItem(atPath: dir) }
-            let loop = EmbeddedEventLoop()
-            let store = try DiskStorage(directory: dir)
-            let applier = RecordingApplier()  // the log holds it unowned
-            let log = try RaftTxnLog(nodeId: 1, peers: [1], store: store, applier: applier, applied: 0, eventLoop: loop,
-                                     clock: { 1_000 }, logger: Logger(label: "test"), seed: 7)
-            log.snapshotReadBackDelay = quiet
-            log.snapCount = 5
-            log.start(tick: .milliseconds(50))
-            loop.run()
+            let applier = SendableApplier()  // the log holds it unowned
+            let log = try loop.submit {
+                let log = try RaftTxnLog(nodeId: 1, peers: [1], store: try DiskStorage(directory: dir), applier: applier, applied: 0,
+                                         eventLoop: loop, clock: { 1_000 }, logger: Logger(label: "test"), seed: 7)
+                log.snapshotReadBackDelay = quiet
+                log.snapCount = 5
+                log.start(tick: .milliseconds(10))
+                return log
+            }.wait()
             for i in 0..<6 {
-                log.append(sessionId: 1, cxid: Int32(i), kind: .closeSession) { _, _ in }
-                loop.run()
+                try loop.submit { log.append(sessionId: 1, cxid: Int32(i), kind: .closeSession) { _, _ in } }.wait()
             }
-            // The file is written on a background queue, then adopted on the loop.
             let deadline = ContinuousClock.now + .seconds(10)
-            while log.snapshotIndex == 0 && ContinuousClock.now < deadline {
-                Thread.sleep(forTimeInterval: 0.01)
-                loop.run()
+            func value<T: Sendable>(_ f: @escaping @Sendable () -> T) throws -> T { try loop.submit(f).wait() }
+            while try value({ log.snapshotIndex }) == 0 && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            #expect(try value { log.snapshotIndex } >= 5)
+            if quiet == .zero {
+                while try value({ log.snapshotsReadBack }) == 0 && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
             }
-            #expect(log.snapshotIndex >= 5)
-            loop.advanceTime(by: .milliseconds(200))  // ticks
-            #expect(log.snapshotsReadBack == (quiet == .zero ? 1 : 0), "delay \(quiet)")
-            loop.advanceTime(by: .milliseconds(200))
-            #expect(log.snapshotsReadBack == (quiet == .zero ? 1 : 0), "read back once, delay \(quiet)")
-            log.stop()
+            Thread.sleep(forTimeInterval: 0.2)  // ~20 more ticks
+            #expect(try value { log.snapshotsReadBack } == (quiet == .zero ? 1 : 0), "delay \(quiet)")
+            try loop.submit { log.stop() }.wait()
             withExtendedLifetime(applier) {}
         }
     }
