@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "RaftCoreTests", dependencies: ["RaftCore", "SimulationSupport"], exclude: ["testdata"], swiftSettings: swiftSettings),
         .testTarget(name: "RaftStorageTests", dependencies: ["RaftStorage", "CTuskShims"], swiftSettings: swiftSettings),
         .testTarget(name: "ZNodeStoreTests", dependencies: ["ZNodeStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ZooKeeperServerTests", dependencies: ["ZooKeeperServer", "RaftStorage", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: swiftSettings),
+        .testTarget(name: "ZooKeeperServerTests", dependencies: ["ZooKeeperServer", "RaftStorage", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "ZooKeeperClientTests", dependencies: ["ZooKeeperClient", "ZooKeeperRecipes"], swiftSettings: swiftSettings),
     ]
 )

@@ -218,6 +218,15 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         let proposal = nextProposal
         nextProposal += 1
         let logged = LoggedTxn(origin: origin, proposal: proposal, sessionId: sessionId, cxid: cxid, time: clock(), kind: kind)
+        if node.role == .follower, node.leader != noneNode {
+            // Forwarded straight to the leader, batched per loop turn: Raft's own path
+            // (propose → Ready) would hold it behind this node's WAL fsync in flight.
+            waiting[proposal] = completion
+            proposedAt[proposal] = logged.time
+            forwardBatch.append(Entry(term: 0, index: 0, type: .normal, data: TxnCodec.encode(logged, scratch: &encodeScratch)))
+            if forwardBatch.count == 1 { eventLoop.execute { [self] in forwardNow() } }
+            return
+        }
         let position: (term: UInt64, index: UInt64)?
         do {
             position = try node.propose(TxnCodec.encode(logged, scratch: &encodeScratch))
@@ -233,6 +242,24 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
             proposedHere[position.index] = (position.term, logged)
         }
         scheduleReady()
+    }
+
+    /// Proposals this follower made in the current loop turn, sent to the leader as one
+    /// message at its end.
+    private var forwardBatch: [Entry] = []
+
+    private func forwardNow() {
+        let batch = forwardBatch
+        forwardBatch = []
+        guard !batch.isEmpty else { return }
+        let m = Message(type: .propose, to: node.leader, from: node.id, entries: batch)
+        if m.to == noneNode || node.role != .follower {
+            // The leader went away during this turn (its proposals were failed then, if
+            // the change was seen; these are answered now).
+            forwardDropped(m)
+        } else {
+            send([m])
+        }
     }
 
     /// Reused by every `append` (on the event loop): encoding a txn allocates only its array.
@@ -268,6 +295,29 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
             proposedAt[p] = nil
             if let completion = waiting.removeValue(forKey: p) {
                 completion(Txn(sessionId: 0, zxid: applier.lastAppliedZxid, time: clock(), kind: .closeSession), .failure(.connectionLoss))
+            }
+        }
+    }
+
+    /// A proposal this follower forwarded could not be sent to the leader (no connection,
+    /// or the link is backed up): it never reaches the log, so its client is answered
+    /// CONNECTIONLOSS now instead of after `proposalTimeoutMs`. Deferred to the next loop
+    /// turn: the transport reports it while a Ready is being handled.
+    func forwardDropped(_ m: Message) {
+        let proposals = m.entries.compactMap { e -> UInt64? in
+            guard e.type == .normal, let logged = try? TxnCodec.decode(e.data), logged.origin == origin else { return nil }
+            return logged.proposal
+        }
+        guard !proposals.isEmpty else { return }
+        eventLoop.execute { [self] in
+            let failed = proposals.filter { waiting[$0] != nil }
+            guard !failed.isEmpty else { return }
+            logger.warning("\(failed.count) forwarded writes not sent to leader \(m.to) (not connected or not keeping up); answering CONNECTIONLOSS")
+            for p in failed {
+                proposedAt[p] = nil
+                if let completion = waiting.removeValue(forKey: p) {
+                    completion(Txn(sessionId: 0, zxid: applier.lastAppliedZxid, time: clock(), kind: .closeSession), .failure(.connectionLoss))
+                }
             }
         }
     }
@@ -341,6 +391,12 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
                 if node.role == .leader, !rest.messages.isEmpty {
                     send(rest.messages)
                     rest.messages = []
+                } else if rest.messages.contains(where: { $0.type == .propose || $0.type == .readIndex }) {
+                    // A forwarded proposal or read promises nothing about this node's log:
+                    // it goes to the leader now, not after this fsync (which would add the
+                    // fsync to its latency and send a whole fsync's worth of them at once).
+                    send(rest.messages.filter { $0.type == .propose || $0.type == .readIndex })
+                    rest.messages.removeAll { $0.type == .propose || $0.type == .readIndex }
                 }
                 let afterSync = rest
                 syncInFlight = true

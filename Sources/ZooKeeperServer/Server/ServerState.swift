@@ -156,8 +156,10 @@ final class ServerState: TxnApplier, @unchecked Sendable {
     private func sendTouchesToLeader() {
         guard !pendingTouches.isEmpty, leaderId != 0, let transport else { return }
         let ids = pendingTouches.sorted()
+        // Not sent (no connection to the leader yet, or it is not keeping up): kept for the
+        // next batch, or the leader could expire sessions whose clients are active here.
+        guard transport.send(to: leaderId, .sessionTouches(ids)) else { return }
         pendingTouches.removeAll()
-        transport.send(to: leaderId, .sessionTouches(ids))
     }
 
     func touchedByPeer(_ ids: [Int64]) {

@@ -81,8 +81,10 @@ public final class TuskServer: @unchecked Sendable {
                     case .hello: break
                     }
                 }
-                raft.send = { [unowned transport] messages in
-                    for m in messages { transport.send(to: m.to, .raft(m)) }
+                raft.send = { [unowned transport, unowned raft] messages in
+                    for m in messages where !transport.send(to: m.to, .raft(m)) && m.type == .propose {
+                        raft.forwardDropped(m)
+                    }
                 }
                 if config.reconfigEnabled {
                     // Every member learns the addresses of servers a reconfig added.
