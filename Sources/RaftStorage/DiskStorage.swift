@@ -443,18 +443,20 @@ public final class SnapshotFileStream: @unchecked Sendable {
     }
 
     public func append(_ bytes: [UInt8]) {
-        guard failure == nil, fd >= 0 else { return }
-        dataCRC = FileIO.crc(bytes[...], initial: dataCRC)
-        dataLength += UInt64(bytes.count)
-        bytes.withUnsafeBytes { src in
-            var done = 0
-            while done < src.count, failure == nil {
-                let n = min(Self.stageBytes - staged, src.count - done)
-                (stage + staged).copyMemory(from: src.baseAddress! + done, byteCount: n)
-                staged += n
-                done += n
-                if staged == Self.stageBytes { writeStage(count: staged) }
-            }
+        bytes.withUnsafeBytes { append($0) }
+    }
+
+    public func append(_ src: UnsafeRawBufferPointer) {
+        guard failure == nil, fd >= 0, src.count > 0 else { return }
+        dataCRC = FileIO.crc(src, initial: dataCRC)
+        dataLength += UInt64(src.count)
+        var done = 0
+        while done < src.count, failure == nil {
+            let n = min(Self.stageBytes - staged, src.count - done)
+            (stage + staged).copyMemory(from: src.baseAddress! + done, byteCount: n)
+            staged += n
+            done += n
+            if staged == Self.stageBytes { writeStage(count: staged) }
         }
     }
 

@@ -142,17 +142,19 @@ enum FileIO {
 
     /// zlib's crc32; `initial` continues a checksum over earlier bytes.
     static func crc(_ bytes: ArraySlice<UInt8>, initial: UInt32 = 0) -> UInt32 {
-        bytes.withUnsafeBytes { raw in
-            var crc = uLong(initial)
-            var offset = 0
-            // zlib takes a 32-bit length: feed huge buffers in pieces.
-            repeat {
-                let n = min(raw.count - offset, 1 << 30)
-                crc = crc32(crc, raw.baseAddress.map { $0.advanced(by: offset).assumingMemoryBound(to: Bytef.self) }, uInt(n))
-                offset += n
-            } while offset < raw.count
-            return UInt32(crc)
-        }
+        bytes.withUnsafeBytes { crc($0, initial: initial) }
+    }
+
+    static func crc(_ raw: UnsafeRawBufferPointer, initial: UInt32 = 0) -> UInt32 {
+        var crc = uLong(initial)
+        var offset = 0
+        // zlib takes a 32-bit length: feed huge buffers in pieces.
+        repeat {
+            let n = min(raw.count - offset, 1 << 30)
+            crc = crc32(crc, raw.baseAddress.map { $0.advanced(by: offset).assumingMemoryBound(to: Bytef.self) }, uInt(n))
+            offset += n
+        } while offset < raw.count
+        return UInt32(crc)
     }
 }
 

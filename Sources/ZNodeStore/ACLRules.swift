@@ -28,6 +28,9 @@ enum ACLRules {
     /// Deduplicates, validates, and expands `auth` entries to the requester's ids.
     /// nil means `INVALIDACL`.
     static func fixup(_ acls: [ACL], _ auth: AuthContext) -> [ACL]? {
+        // Nearly every create carries one world:anyone entry (OPEN_ACL_UNSAFE or READ_ACL_UNSAFE),
+        // which fixup keeps as it is: share the request's array (two allocations per create).
+        if acls.count == 1, acls[0].id.scheme == "world", acls[0].id.id == "anyone" { return acls }
         var unique: [ACL] = []
         for a in acls where !unique.contains(a) { unique.append(a) }
         if unique.isEmpty { return nil }

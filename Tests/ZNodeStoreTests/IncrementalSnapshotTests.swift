@@ -90,6 +90,28 @@ struct IncrementalSnapshotTests {
         #expect(same, "the snapshot differs from the state at beginSnapshot")
     }
 
+    @Test("a chunk's pieces are its bytes with the spliced arrays inserted at their offsets, in order")
+    func chunkPieces() {
+        let own: [UInt8] = [1, 2, 3, 4]
+        let cases: [([(at: Int, data: [UInt8])], [UInt8])] = [
+            ([], [1, 2, 3, 4]),
+            ([(0, [9])], [9, 1, 2, 3, 4]),
+            ([(4, [9, 8])], [1, 2, 3, 4, 9, 8]),
+            ([(2, [7]), (2, [8]), (3, [9])], [1, 2, 7, 8, 3, 9, 4]),
+            ([(1, [])], [1, 2, 3, 4]),
+        ]
+        for (spliced, expected) in cases {
+            let chunk = SnapshotChunk(own, spliced: spliced)
+            var pieces: [[UInt8]] = []
+            chunk.forEachPiece { pieces.append(Array($0)) }
+            #expect(pieces.joined().elementsEqual(expected))
+            #expect(!pieces.contains { $0.isEmpty && !chunk.spliced.contains { $0.data.isEmpty } }, "no empty pieces of its own bytes")
+            #expect(chunk.contents == expected)
+            #expect(chunk.count == expected.count)
+        }
+        #expect(SnapshotChunk([], spliced: [(0, [5, 6])]).contents == [5, 6])
+    }
+
     @Test("a non-canonical walk (dictionary order), streamed in small chunks while writes go on, restores to the start state",
           arguments: [1, 2, 3] as [UInt64])
     func streamedNonCanonicalWalkRestoresTheStartState(seed: UInt64) throws {
@@ -97,6 +119,7 @@ struct IncrementalSnapshotTests {
         for t in randomLog(seed: seed, count: 400, from: 1) { _ = store.apply(t) }
         let expected = store.serializeSnapshot()
         let builder = store.beginSnapshot(canonical: false)
+        builder.spliceAtLeast = 2  // most data is written by reference (1-byte data is copied)
         let received = Mutex<[SnapshotChunk]>([])
         builder.stream(chunkSize: 300) { chunk in received.withLock { $0.append(chunk) } }
         var rng = SeededGenerator(seed: seed &* 17)
@@ -115,7 +138,7 @@ struct IncrementalSnapshotTests {
                 return chunks
             }
             for chunk in ready {
-                streamed += chunk.bytes
+                streamed += chunk.contents
                 builder.recycle(chunk)
                 recycled += 1
             }
@@ -123,7 +146,7 @@ struct IncrementalSnapshotTests {
         store.endSnapshot(builder)
         builder.flush()
         let rest = received.withLock { $0 }
-        for chunk in rest { streamed += chunk.bytes }
+        for chunk in rest { streamed += chunk.contents }
         #expect(next > 0 && recycled > 2, "writes were applied and chunks streamed while the walk ran")
         #expect(builder.bytesWritten == streamed.count)
         let restored = try ZNodeStore.deserialize(streamed, config: store.config)
@@ -145,8 +168,9 @@ struct IncrementalSnapshotTests {
         let expected = store.serializeSnapshot()
         let builder = store.beginSnapshot(canonical: canonical)
         builder.backgroundSortThreshold = 8
+        builder.spliceAtLeast = 1
         let received = Mutex<[UInt8]>([])
-        builder.stream(chunkSize: 512) { chunk in received.withLock { $0 += chunk.bytes } }
+        builder.stream(chunkSize: 512) { chunk in received.withLock { $0 += chunk.contents } }
         let writes = randomLog(seed: seed + 300, count: 20_000, from: 10_000)
         var next = 0
         var rng = SeededGenerator(seed: seed &* 7)
@@ -187,7 +211,7 @@ struct IncrementalSnapshotTests {
             let builder = store.beginSnapshot(canonical: true)
             builder.backgroundSortThreshold = 16
             let received = Mutex<[UInt8]>([])
-            builder.stream(chunkSize: 256) { chunk in received.withLock { $0 += chunk.bytes } }
+            builder.stream(chunkSize: 256) { chunk in received.withLock { $0 += chunk.contents } }
             var k = 0
             while !builder.step(maxNodes: Int.random(in: 1...8, using: &rng)) {
                 // During the walk: creates and deletes in /bulk0 and /bulk1.

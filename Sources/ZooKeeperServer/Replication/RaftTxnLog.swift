@@ -505,7 +505,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
             weak let weakJob = job
             job.stream(chunkSize: Self.snapshotChunkBytes) { chunk in
                 Self.snapshotQueue.async {
-                    file.append(chunk.bytes)
+                    chunk.forEachPiece { file.append($0) }
                     weakJob?.recycle(chunk)
                 }
             }
