@@ -414,7 +414,7 @@ public final class SnapshotFileStream: @unchecked Sendable {
     private var unflushed = 0
     public var bytesWritten: UInt64 { dataLength }
     static let writebackEvery = 8 << 20
-    static let stageBytes = 1 << 20
+    static let stageBytes = 256 << 10
     static let block = 4096
     static let readBackWindow = 8 << 20
 

@@ -138,6 +138,71 @@ struct RaftTxnLogTests {
         }
     }
 
+    /// A walk that records how many nodes each `step` was allowed, and ends after `steps` calls.
+    final class RecordingJob: SnapshotJob, @unchecked Sendable {
+        var budgets: [Int] = []
+        let steps: Int
+        init(steps: Int) { self.steps = steps }
+        func step(maxNodes: Int) -> Bool {
+            budgets.append(maxNodes)
+            return budgets.count >= steps
+        }
+        func finish() -> [UInt8] { [9] }
+        func stream(chunkSize: Int, to sink: @escaping @Sendable (StoreSnapshotChunk) -> Void) {}
+        func recycle(_ chunk: StoreSnapshotChunk) {}
+        func flush() {}
+        var isAbandoned: Bool { false }
+        var isWaiting: Bool { false }
+    }
+
+    final class PacedApplier: TxnApplier {
+        var jobs: [RecordingJob] = []
+        func applyCommitted(_ txn: Txn) -> ApplyResult { .ok(.empty) }
+        var lastAppliedZxid: Int64 { 0 }
+        func snapshotData() -> [UInt8] { [] }
+        func restore(snapshot data: [UInt8]) throws {}
+        func beginSnapshot() -> any SnapshotJob {
+            let job = RecordingJob(steps: 1_000_000)
+            jobs.append(job)
+            return job
+        }
+    }
+
+    @Test("the snapshot walk takes small steps while few entries arrive between its slices, big ones under a heavy write load")
+    func walkPacedByLoad() throws {
+        let loop = EmbeddedEventLoop()
+        let applier = PacedApplier()
+        let log = try RaftTxnLog(nodeId: 1, peers: [1], store: InMemoryRaftLog(), applier: applier, applied: 0, eventLoop: loop,
+                                 clock: { 1_000 }, logger: Logger(label: "test"), seed: 7)
+        log.start(tick: .seconds(3600))
+        loop.run()
+        // Slices end after one step: the fake walk needs many, so the pacing decides each one.
+        log.snapshotSliceNs = 0
+        log.snapshotLightSliceNs = 0
+        log.append(sessionId: 1, cxid: 0, kind: .closeSession) { _, _ in }
+        loop.run()
+        log.takeSnapshot()
+        let job = try #require(applier.jobs.first)
+        #expect(job.budgets == [64], "a snapshot starts with small steps")
+        /// Applies `writes` entries, then lets time pass until exactly the next slice ran
+        /// (pauses between slices are 0.5 ms or more).
+        func gap(writes: Int) {
+            for i in 0..<writes { log.append(sessionId: 1, cxid: Int32(i), kind: .closeSession) { _, _ in } }
+            loop.run()
+            let slices = job.budgets.count
+            for _ in 0..<100 where job.budgets.count == slices { loop.advanceTime(by: .microseconds(250)) }
+            #expect(job.budgets.count == slices + 1)
+        }
+        for _ in 0..<3 { gap(writes: 2) }
+        #expect(job.budgets == [64, 64, 64, 64], "light load: small steps")
+        for _ in 0..<3 { gap(writes: 100) }
+        #expect(job.budgets.suffix(3) == [512, 512, 512], "heavy load: big steps")
+        gap(writes: 3)
+        #expect(job.budgets.last == 64, "back to small steps once the load is light again")
+        gap(writes: 0)
+        #expect(job.budgets.last == 512, "no writes at all: big steps (nobody waits)")
+    }
+
     @Test("sync waits for a ReadIndex barrier")
     func readBarrier() throws {
         let loop = EmbeddedEventLoop()

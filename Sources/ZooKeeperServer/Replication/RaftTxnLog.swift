@@ -463,6 +463,14 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
     /// 9-17 ms. Snapshots then come less often, as ZooKeeper's do when its snapshot
     /// thread is slower than the write rate. With no writes the pause is 0.5 ms.
     var snapshotBusyGapUs: Int64 = 6_000
+    /// Under a light write load (fewer than `lightLoadEntries` applied since the last
+    /// slice) the walk runs in slices of this length, with gaps of `snapshotLightGapNs`: the
+    /// same quarter of the loop, but a request that arrives during a slice waits at most
+    /// this long. With 2 ms slices, one-at-a-time sets on a 3M-znode store had p99 2.2–2.4
+    /// ms in the 8 s runs a snapshot overlapped (0.33–0.38 ms in the others).
+    var snapshotLightSliceNs: UInt64 = 250_000
+    var snapshotLightGapNs: Int64 = 750_000
+    var lightLoadEntries: UInt64 = 64
     /// A node without followers (standalone: no reconfig, no learners) never reads an
     /// applied entry again: its data is dropped from memory once applied (the WAL keeps
     /// it for a restart). The entries since the last snapshot (up to snapCount plus the
@@ -510,23 +518,28 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
                 }
             }
         }
-        snapshotInProgress = (index, metadata, job, file, DispatchTime.now().uptimeNanoseconds, 0, 0, appliedIndex)
+        // As if one entry arrived since the "previous slice": the first slice is a light one.
+        snapshotInProgress = (index, metadata, job, file, DispatchTime.now().uptimeNanoseconds, 0, 0, appliedIndex &- 1)
         continueSnapshot()
         return index
     }
 
     private func continueSnapshot() {
         guard var s = snapshotInProgress else { return }
+        // What was applied since the previous slice sets this slice's length and the pause after it.
+        let applied = appliedIndex &- s.appliedAtLastSlice
+        let writing = applied > 0
+        let light = writing && applied < lightLoadEntries
         let sliceStart = DispatchTime.now().uptimeNanoseconds
+        let sliceNs = light ? snapshotLightSliceNs : snapshotSliceNs
         var done = false
         var now = sliceStart
         repeat {
-            done = s.job.step(maxNodes: 512)
+            done = s.job.step(maxNodes: light ? 64 : 512)
             now = DispatchTime.now().uptimeNanoseconds
-        } while !done && !s.job.isWaiting && now - sliceStart < snapshotSliceNs
+        } while !done && !s.job.isWaiting && now - sliceStart < sliceNs
         s.slices += 1
         s.longestSliceNs = max(s.longestSliceNs, now - sliceStart)
-        let writing = appliedIndex != s.appliedAtLastSlice
         s.appliedAtLastSlice = appliedIndex
         snapshotInProgress = s
         let job = s.job
@@ -539,7 +552,9 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
             // Not `execute`: NIO runs tasks queued by tasks before it polls sockets again,
             // so back-to-back slices would starve the clients. A task due in the future
             // lets the loop poll (and serve) first.
-            let gap: TimeAmount = job.isWaiting ? .milliseconds(2) : writing ? .microseconds(snapshotBusyGapUs) : .microseconds(500)
+            let gap: TimeAmount = job.isWaiting ? .milliseconds(2)
+                : light ? .nanoseconds(snapshotLightGapNs)
+                : writing ? .microseconds(snapshotBusyGapUs) : .microseconds(500)
             eventLoop.scheduleTask(in: gap, next)
             return
         }

@@ -41,6 +41,9 @@ protocol SnapshotJob: AnyObject, Sendable {
 
 extension SnapshotBuilder: SnapshotJob {}
 
+/// The store's snapshot chunk, named apart from RaftCore's (files importing both).
+typealias StoreSnapshotChunk = SnapshotChunk
+
 /// A snapshot serialized at once (appliers without incremental snapshots).
 final class SerializedSnapshot: SnapshotJob, @unchecked Sendable {
     let data: [UInt8]
