@@ -18,8 +18,9 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
     let clock: @Sendable () -> Int64
     let logger: Logger
     let origin: Int32
-    /// Sends Raft messages to peers (empty for a single node).
-    var send: ([Message]) -> Void = { _ in }
+    /// Sends Raft messages to peers (empty for a single node); returns those it could not
+    /// queue (Raft retries its own; a forwarded proposal is answered CONNECTIONLOSS).
+    var send: ([Message]) -> [Message] = { _ in [] }
 
     private var waiting: [UInt64: (Txn, ApplyResult) -> Void] = [:]
     private var nextProposal: UInt64 = 1
@@ -224,6 +225,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
             waiting[proposal] = completion
             proposedAt[proposal] = logged.time
             forwardBatch.append(Entry(term: 0, index: 0, type: .normal, data: TxnCodec.encode(logged, scratch: &encodeScratch)))
+            forwardedProposals.append(proposal)
             if forwardBatch.count == 1 { eventLoop.execute { [self] in forwardNow() } }
             return
         }
@@ -244,21 +246,24 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         scheduleReady()
     }
 
-    /// Proposals this follower made in the current loop turn, sent to the leader as one
-    /// message at its end.
+    /// Proposals this follower made in the current loop turn (entries and their proposal
+    /// ids), sent to the leader as one message at its end.
     private var forwardBatch: [Entry] = []
+    private var forwardedProposals: [UInt64] = []
 
     private func forwardNow() {
-        let batch = forwardBatch
+        let batch = forwardBatch, proposals = forwardedProposals
         forwardBatch = []
+        forwardedProposals = []
         guard !batch.isEmpty else { return }
-        let m = Message(type: .propose, to: node.leader, from: node.id, entries: batch)
-        if m.to == noneNode || node.role != .follower {
-            // The leader went away during this turn (its proposals were failed then, if
-            // the change was seen; these are answered now).
-            forwardDropped(m)
-        } else {
-            send([m])
+        let leader = node.leader
+        // The leader may have gone away during this turn (the proposals pending then were
+        // failed if the change was seen; these are answered now). A forward the transport
+        // could not queue (no connection, or the link is backed up) never reaches the log:
+        // its clients are answered now rather than after `proposalTimeoutMs`.
+        if leader == noneNode || node.role != .follower
+            || !send([Message(type: .propose, to: leader, from: node.id, entries: batch)]).isEmpty {
+            failForwarded(proposals, leader: leader)
         }
     }
 
@@ -299,25 +304,14 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         }
     }
 
-    /// A proposal this follower forwarded could not be sent to the leader (no connection,
-    /// or the link is backed up): it never reaches the log, so its client is answered
-    /// CONNECTIONLOSS now instead of after `proposalTimeoutMs`. Deferred to the next loop
-    /// turn: the transport reports it while a Ready is being handled.
-    func forwardDropped(_ m: Message) {
-        let proposals = m.entries.compactMap { e -> UInt64? in
-            guard e.type == .normal, let logged = try? TxnCodec.decode(e.data), logged.origin == origin else { return nil }
-            return logged.proposal
-        }
-        guard !proposals.isEmpty else { return }
-        eventLoop.execute { [self] in
-            let failed = proposals.filter { waiting[$0] != nil }
-            guard !failed.isEmpty else { return }
-            logger.warning("\(failed.count) forwarded writes not sent to leader \(m.to) (not connected or not keeping up); answering CONNECTIONLOSS")
-            for p in failed {
-                proposedAt[p] = nil
-                if let completion = waiting.removeValue(forKey: p) {
-                    completion(Txn(sessionId: 0, zxid: applier.lastAppliedZxid, time: clock(), kind: .closeSession), .failure(.connectionLoss))
-                }
+    private func failForwarded(_ proposals: [UInt64], leader: UInt64) {
+        let failed = proposals.filter { waiting[$0] != nil }
+        guard !failed.isEmpty else { return }
+        logger.warning("\(failed.count) forwarded writes not sent to leader \(leader) (not connected or not keeping up); answering CONNECTIONLOSS")
+        for p in failed {
+            proposedAt[p] = nil
+            if let completion = waiting.removeValue(forKey: p) {
+                completion(Txn(sessionId: 0, zxid: applier.lastAppliedZxid, time: clock(), kind: .closeSession), .failure(.connectionLoss))
             }
         }
     }
@@ -389,14 +383,14 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
                 // it at once).
                 var rest = rd
                 if node.role == .leader, !rest.messages.isEmpty {
-                    send(rest.messages)
+                    _ = send(rest.messages)
                     rest.messages = []
-                } else if rest.messages.contains(where: { $0.type == .propose || $0.type == .readIndex }) {
-                    // A forwarded proposal or read promises nothing about this node's log:
-                    // it goes to the leader now, not after this fsync (which would add the
-                    // fsync to its latency and send a whole fsync's worth of them at once).
-                    send(rest.messages.filter { $0.type == .propose || $0.type == .readIndex })
-                    rest.messages.removeAll { $0.type == .propose || $0.type == .readIndex }
+                } else if rest.messages.contains(where: { $0.type == .readIndex }) {
+                    // A forwarded read promises nothing about this node's log: it goes to
+                    // the leader now, not after this fsync. (Forwarded proposals do not
+                    // come through here: see `forwardNow`.)
+                    _ = send(rest.messages.filter { $0.type == .readIndex })
+                    rest.messages.removeAll { $0.type == .readIndex }
                 }
                 let afterSync = rest
                 syncInFlight = true
@@ -425,7 +419,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
 
     /// The part of a Ready that needs its entries durable first.
     private func finishReady(_ rd: Ready) {
-        if !rd.messages.isEmpty { send(rd.messages) }
+        if !rd.messages.isEmpty { _ = send(rd.messages) }
         for entry in rd.committedEntries {
             apply(entry)
         }

@@ -81,10 +81,8 @@ public final class TuskServer: @unchecked Sendable {
                     case .hello: break
                     }
                 }
-                raft.send = { [unowned transport, unowned raft] messages in
-                    for m in messages where !transport.send(to: m.to, .raft(m)) && m.type == .propose {
-                        raft.forwardDropped(m)
-                    }
+                raft.send = { [unowned transport] messages in
+                    messages.filter { !transport.send(to: $0.to, .raft($0)) }
                 }
                 if config.reconfigEnabled {
                     // Every member learns the addresses of servers a reconfig added.
