@@ -4,7 +4,9 @@ import Glibc
 import Darwin
 #endif
 import CTuskShims
+import Dispatch
 import RaftCore
+import Synchronization
 
 /// Durable `LogStorage`: segmented WAL + hard-state file + snapshot files, with reads
 /// served from memory (like etcd's WAL + MemoryStorage). Not thread-safe: one owner,
@@ -413,6 +415,17 @@ public final class SnapshotFileStream: @unchecked Sendable {
     /// Buffered writes not yet handed to writeback.
     private var unflushed = 0
     public var bytesWritten: UInt64 { dataLength }
+    /// At most this many bytes per second go to the file (0: no limit); may be changed
+    /// from any thread while the file is written. After each write the writer sleeps
+    /// until the bytes so far fit the pace. A snapshot written at the disk's full speed
+    /// (GBs for a big tree) makes the WAL's fsyncs meanwhile wait behind its writes.
+    public var maxBytesPerSecond: Int {
+        get { pace.load(ordering: .relaxed) }
+        set { pace.store(newValue, ordering: .relaxed) }
+    }
+    private let pace = Atomic<Int>(0)
+    /// When the bytes written so far are due at the pace (uptime ns).
+    private var pacedUntil: UInt64 = 0
     static let writebackEvery = 8 << 20
     static let stageBytes = 256 << 10
     static let block = 4096
@@ -472,6 +485,14 @@ public final class SnapshotFileStream: @unchecked Sendable {
         }
         stageOffset += count
         staged = 0
+        let rate = maxBytesPerSecond
+        let now = DispatchTime.now().uptimeNanoseconds
+        if rate > 0 {
+            pacedUntil = max(pacedUntil, now) + UInt64(Double(count) / Double(rate) * 1e9)
+            if pacedUntil > now { usleep(UInt32(min(pacedUntil - now, 1_000_000_000) / 1000)) }
+        } else {
+            pacedUntil = now
+        }
         #if os(Linux)
         if !direct {
             unflushed += count

@@ -106,7 +106,8 @@ final class ZNode {
 
     /// Children names sorted by bytes (deterministic; ZooKeeper returns hash order), kept
     /// until the children change: getChildren of a large node would otherwise sort on
-    /// every request.
+    /// every request. It writes to the node: the store calls it through
+    /// `ZNodeStore.sortedChildNames(of:)`, which keeps a snapshot walker out.
     var sortedChildNames: [String] {
         if let cached = childOrder?.names { return cached }
         let names = SortedChild.sorted(children).map(\.name.string)

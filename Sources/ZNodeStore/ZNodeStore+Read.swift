@@ -2,6 +2,13 @@ import ZooKeeperWire
 
 /// Reads, served from the local replica (`FinalRequestProcessor`'s read cases).
 extension ZNodeStore {
+    /// `n`'s child names in order, cached in `n`: a write, so a snapshot walk running on
+    /// another thread (which reads that cache) is kept out meanwhile.
+    func sortedChildNames(of n: ZNode) -> [String] {
+        guard let b = activeSnapshot else { return n.sortedChildNames }
+        return b.excludingWalk { n.sortedChildNames }
+    }
+
     /// Serves exists, getData, getChildren, getChildren2, getACL, getAllChildrenNumber,
     /// getEphemerals (for `sessionId`), multiRead and sync, registering the watch for
     /// `sessionId` when asked. Also routes checkWatches, removeWatches, addWatch and
@@ -26,8 +33,8 @@ extension ZNodeStore {
             guard let n = node(at: r.path) else { return .failure(.noNode) }
             guard ACLRules.check(acl(of: n), .read, auth) else { return .failure(.noAuth) }
             if r.watch { childWatches.add(r.path, session: sessionId, mode: .standard) }
-            if case .getChildren = request { return .ok(.children(n.sortedChildNames)) }
-            return .ok(.children2(children: n.sortedChildNames, stat: stat(n)))
+            if case .getChildren = request { return .ok(.children(sortedChildNames(of: n))) }
+            return .ok(.children2(children: sortedChildNames(of: n), stat: stat(n)))
         case .getACL(let r):
             guard let n = node(at: r.path) else { return .failure(.noNode) }
             let list = acl(of: n)
@@ -55,7 +62,7 @@ extension ZNodeStore {
                 case .getChildren(let r):
                     guard let n = node(at: r.path) else { results.append(.error(ErrorCode.noNode.rawValue)); continue }
                     guard ACLRules.check(acl(of: n), .read, auth) else { results.append(.error(ErrorCode.noAuth.rawValue)); continue }
-                    results.append(.getChildren(n.sortedChildNames))
+                    results.append(.getChildren(sortedChildNames(of: n)))
                 default:
                     return .failure(.marshallingError)
                 }

@@ -1,6 +1,11 @@
 import CTuskShims
 import Dispatch
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ZooKeeperWire
 
 /// Snapshots of the replicated state (tree, sessions, lastZxid; not watches). A canonical
@@ -286,11 +291,13 @@ public final class SnapshotBuilder: @unchecked Sendable {
     }
 
     /// Hands a full chunk to the sink (only called with one: `chunkSize` is unbounded
-    /// without a sink, so the bytes collect in `out` for `finish`).
+    /// without a sink, so the bytes collect in `out` for `finish`). A walk off the loop
+    /// keeps it for its walker, who writes it outside the gate.
     private func endChunk() {
         guard let sink else { return }
         bytesWritten += out.count
-        sink(SnapshotChunk(out.out, spliced: out.spliced))
+        let chunk = SnapshotChunk(out.out, spliced: out.spliced)
+        if gate != nil { readyChunks.append(chunk) } else { sink(chunk) }
         out.spliced = []
         out.splicedBytes = 0
         out.out = pool.withLock { $0.popLast() } ?? []
@@ -298,6 +305,7 @@ public final class SnapshotBuilder: @unchecked Sendable {
     }
 
     func preserve(_ n: ZNode) {
+        assert(gate?.heldByLoop ?? true, "the tree changed outside the snapshot walk's gate")
         let key = ObjectIdentifier(n)
         guard !isDone, preimages[key] == nil else { return }
         let copy = ZNode(data: n.data, aclIndex: n.aclIndex, zxid: n.czxid, time: n.ctime, ephemeralOwner: n.ephemeralOwner)
@@ -465,8 +473,59 @@ public final class SnapshotBuilder: @unchecked Sendable {
     }
 
     func abandon() {
-        if !stack.isEmpty || root != nil || isWaiting { isAbandoned = true }
-        releaseTree()
+        excludingWalk {
+            if !stack.isEmpty || root != nil || isWaiting { isAbandoned = true }
+            releaseTree()
+        }
+    }
+
+    // MARK: walking off the loop
+
+    /// Set by `moveWalkOffLoop`: the walk runs on another thread (`walk(writing:)`).
+    public private(set) var gate: SnapshotWalkGate?
+    /// Full chunks of a walk off the loop, for its walker to write outside the gate.
+    private var readyChunks: [SnapshotChunk] = []
+
+    /// From now on the walk runs on another thread, in `walk(writing:)`, and the store's
+    /// thread changes the tree only inside `excludingWalk`. Call on the store's thread,
+    /// after `stream` and before the walker starts.
+    public func moveWalkOffLoop() {
+        precondition(sink != nil, "a walk off the loop streams its chunks")
+        if gate == nil { gate = SnapshotWalkGate() }
+    }
+
+    /// Runs `body` (on the store's thread) with the walker kept out; just runs it for a
+    /// walk on the loop.
+    public func excludingWalk<T>(_ body: () throws -> T) rethrows -> T {
+        guard let gate else { return try body() }
+        return try gate.loopHolding(body)
+    }
+
+    /// The walk off the loop (after `moveWalkOffLoop`), on the calling thread: steps of
+    /// `stepNodes` nodes while the store's thread neither holds nor wants the gate, for at
+    /// most `sliceNs` at a time; each full chunk goes to `write` outside the gate. Returns
+    /// true once the whole tree is written, false if the walk was abandoned.
+    public func walk(stepNodes: Int = 32, sliceNs: UInt64 = 200_000, writing write: (SnapshotChunk) -> Void) -> Bool {
+        guard let gate else { preconditionFailure("walk(writing:) before moveWalkOffLoop()") }
+        while true {
+            let slice = gate.walkerHolding { () -> (done: Bool, abandoned: Bool, waiting: Bool, chunks: [SnapshotChunk]) in
+                let start = DispatchTime.now().uptimeNanoseconds
+                var done = false
+                repeat {
+                    done = step(maxNodes: stepNodes)
+                } while !done && !isWaiting && !gate.loopWants && DispatchTime.now().uptimeNanoseconds - start < sliceNs
+                defer { readyChunks = [] }
+                return (done, isAbandoned, isWaiting, readyChunks)
+            }
+            guard let slice else {
+                // The store's thread has the gate (a batch of applies takes up to a few ms).
+                usleep(50)
+                continue
+            }
+            for chunk in slice.chunks { write(chunk) }
+            if slice.done { return !slice.abandoned }
+            if slice.waiting { usleep(1_000) }
+        }
     }
 
     /// Drops the references into the live tree (the walk, the pre-images).

@@ -164,6 +164,24 @@ struct SnapshotOnDiskTests {
         }
     }
 
+    @Test("a paced snapshot file takes at least its bytes divided by the pace, and holds the same bytes")
+    func pacedSnapshotFile() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let storage = try DiskStorage(directory: dir.path)
+        let meta = SnapshotMetadata(index: 4, term: 1, configuration: Configuration(voters: [1]))
+        let stream = try storage.snapshotFileWriter.stream(meta)
+        stream.maxBytesPerSecond = 16 << 20
+        let data = (0..<(4 * SnapshotFileStream.stageBytes)).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        let start = ContinuousClock.now
+        for i in stride(from: 0, to: data.count, by: 100_000) { stream.append(Array(data[i..<min(data.count, i + 100_000)])) }
+        let path = try stream.finish()
+        // 1 MiB at 16 MiB/s: the writer slept until each 256 KiB write was due (a bound from
+        // below only; sleeping may take longer).
+        #expect(ContinuousClock.now - start >= .milliseconds(60))
+        #expect(try FileIO.readAll(path) == SnapshotFile.encode(Snapshot(metadata: meta, data: data)))
+    }
+
     @Test("SnapshotFile.read gives back what encode wrote, and refuses every damaged file")
     func readRoundTripsAndRefusesDamage() throws {
         let dir = TempDir()

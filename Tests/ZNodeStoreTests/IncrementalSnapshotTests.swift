@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import Testing
 import ZNodeStore
@@ -157,14 +158,7 @@ struct IncrementalSnapshotTests {
     @Test("a walk whose big child lists are sorted on another thread, interleaved with txns, restores to the start state",
           arguments: [(1, false), (2, true), (3, true)] as [(UInt64, Bool)])
     func walkWithBackgroundSortsSeesTheStartState(seed: UInt64, canonical: Bool) throws {
-        let store = ZNodeStore()
-        for t in randomLog(seed: seed, count: 3000, from: 1) { _ = store.apply(t) }
-        for i in 0..<3000 {
-            _ = store.apply(Txn(sessionId: 1, zxid: Int64(5000 + i), time: 1,
-                                kind: .request(.create(CreateRequest(path: "/bulk\(i % 7)", data: [1])), auth: AuthContext())))
-            _ = store.apply(Txn(sessionId: 1, zxid: Int64(5000 + i), time: 1,
-                                kind: .request(.create(CreateRequest(path: "/bulk\(i % 7)/n\(i)", data: [UInt8(i & 255)])), auth: AuthContext())))
-        }
+        let store = bulkStore(seed: seed)
         let expected = store.serializeSnapshot()
         let builder = store.beginSnapshot(canonical: canonical)
         builder.backgroundSortThreshold = 8
@@ -190,6 +184,86 @@ struct IncrementalSnapshotTests {
         if canonical { #expect(streamed == expected) }
         for t in writes[next...] { _ = store.apply(t) }
         #expect(store.invariantViolations().isEmpty)
+    }
+
+    /// A tree with several big child lists (sorted on another thread when canonical).
+    func bulkStore(seed: UInt64) -> ZNodeStore {
+        let store = ZNodeStore()
+        for t in randomLog(seed: seed, count: 3000, from: 1) { _ = store.apply(t) }
+        for i in 0..<3000 {
+            _ = store.apply(Txn(sessionId: 1, zxid: Int64(5000 + i), time: 1,
+                                kind: .request(.create(CreateRequest(path: "/bulk\(i % 7)", data: [1])), auth: AuthContext())))
+            _ = store.apply(Txn(sessionId: 1, zxid: Int64(5000 + i), time: 1,
+                                kind: .request(.create(CreateRequest(path: "/bulk\(i % 7)/n\(i)", data: [UInt8(i & 255)])), auth: AuthContext())))
+        }
+        return store
+    }
+
+    @Test("a walk on a thread of its own, while this thread applies txns and lists children through the gate, streams the start state",
+          arguments: [(11, false), (12, true), (13, true)] as [(UInt64, Bool)])
+    func walkOffTheLoopSeesTheStartState(seed: UInt64, canonical: Bool) throws {
+        let store = bulkStore(seed: seed)
+        let writes = randomLog(seed: seed + 300, count: 20_000, from: 10_000)
+        let expected = store.serializeSnapshot()
+        let builder = store.beginSnapshot(canonical: canonical)
+        builder.backgroundSortThreshold = 8
+        builder.spliceAtLeast = 1
+        let received = Mutex<[UInt8]>([])
+        builder.stream(chunkSize: 512) { chunk in received.withLock { $0 += chunk.contents } }
+        builder.moveWalkOffLoop()
+        // 0 while walking, then 1 done or 2 abandoned.
+        let outcome = Atomic<Int>(0)
+        let walker = Thread {
+            let done = builder.walk(stepNodes: 2, sliceNs: 5_000) { chunk in received.withLock { $0 += chunk.contents } }
+            outcome.store(done ? 1 : 2, ordering: .releasing)
+        }
+        walker.start()
+        var next = 0
+        let deadline = ContinuousClock.now + .seconds(120)
+        while outcome.load(ordering: .acquiring) == 0 && ContinuousClock.now < deadline {
+            guard next < writes.count else { Thread.sleep(forTimeInterval: 0.001); continue }
+            builder.excludingWalk { _ = store.apply(writes[next]) }
+            next += 1
+            if next % 8 == 0 {
+                // getChildren caches the order in the node: a write, through the gate too.
+                _ = store.read(.getChildren(PathWatchRequest(path: "/bulk\(next % 7)", watch: false)), sessionId: 1, auth: AuthContext())
+            }
+        }
+        #expect(outcome.load(ordering: .acquiring) == 1, "the walk finished (not abandoned, not timed out)")
+        #expect(next > 0, "writes were applied while the walk ran")
+        store.endSnapshot(builder)
+        builder.flush()
+        let streamed = received.withLock { $0 }
+        #expect(streamed.count == expected.count, "same size as the canonical bytes")
+        let restored = try ZNodeStore.deserialize(streamed, config: store.config)
+        #expect(restored.serializeSnapshot() == expected, "the walk restores to the state at beginSnapshot")
+        if canonical { #expect(streamed == expected) }
+        for t in writes[next...] { _ = store.apply(t) }
+        #expect(store.invariantViolations().isEmpty)
+    }
+
+    @Test("ending a snapshot whose walk runs on another thread stops the walker, which reports it abandoned")
+    func endingAnOffLoopWalkStopsTheWalker() throws {
+        let store = bulkStore(seed: 21)
+        let builder = store.beginSnapshot(canonical: true)
+        builder.stream(chunkSize: 512) { _ in }
+        builder.moveWalkOffLoop()
+        let outcome = Atomic<Int>(0)
+        let steps = Atomic<Int>(0)
+        let walker = Thread {
+            let done = builder.walk(stepNodes: 1, sliceNs: 1_000) { _ in steps.add(1, ordering: .relaxed) }
+            outcome.store(done ? 1 : 2, ordering: .releasing)
+        }
+        walker.start()
+        // Once a few chunks were written, the walk is under way (23k nodes, one per step).
+        let started = ContinuousClock.now + .seconds(60)
+        while steps.load(ordering: .relaxed) < 3 && ContinuousClock.now < started { Thread.sleep(forTimeInterval: 0.001) }
+        #expect(steps.load(ordering: .relaxed) >= 3)
+        store.endSnapshot(builder)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while outcome.load(ordering: .acquiring) == 0 && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.001) }
+        #expect(outcome.load(ordering: .acquiring) == 2, "the walker stopped and reported the walk abandoned")
+        #expect(builder.isAbandoned)
     }
 
     /// A big child list sorted for one snapshot is reused by the next while it is

@@ -70,8 +70,10 @@ class Server:
         "admin.enableServer": "false",
     }
 
-    def __init__(self, kind=None, cfg=None, sysprops=None, name=None):
+    def __init__(self, kind=None, cfg=None, sysprops=None, name=None, env=None):
         self.kind = kind or target()
+        # Extra environment variables for the server process.
+        self.env = dict(env or {})
         self.cfg = dict(self.DEFAULT_CFG)
         for k, v in (cfg or {}).items():
             if v is None:
@@ -119,7 +121,8 @@ class Server:
             self._log = open(self.log_path, "wb")
             self.proc = subprocess.Popen(self._argv(), stdin=subprocess.DEVNULL,
                                          stdout=self._log, stderr=subprocess.STDOUT,
-                                         cwd=self.workdir, start_new_session=True)
+                                         cwd=self.workdir, start_new_session=True,
+                                         env=dict(os.environ, **self.env) if self.env else None)
             LIVE.append(self)
             try:
                 self._wait_ready()
@@ -139,7 +142,8 @@ class Server:
         while True:
             self.proc = subprocess.Popen(self._argv(), stdin=subprocess.DEVNULL,
                                          stdout=self._log, stderr=subprocess.STDOUT,
-                                         cwd=self.workdir, start_new_session=True)
+                                         cwd=self.workdir, start_new_session=True,
+                                         env=dict(os.environ, **self.env) if self.env else None)
             LIVE.append(self)
             try:
                 self._wait_ready()

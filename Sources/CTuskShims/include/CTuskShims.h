@@ -7,6 +7,15 @@
 /// Asks the CPU to start loading the cache line holding `p` (a hint: never faults).
 static inline void tusk_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 
+/// Tells the CPU this thread is spinning on a lock held by another (x86 `pause`).
+static inline void tusk_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 #if defined(__linux__)
 #include <malloc.h>
 #endif

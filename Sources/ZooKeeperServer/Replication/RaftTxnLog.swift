@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Logging
 import NIOCore
 import RaftCore
@@ -420,10 +421,18 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
     /// The part of a Ready that needs its entries durable first.
     private func finishReady(_ rd: Ready) {
         if !rd.messages.isEmpty { _ = send(rd.messages) }
-        for entry in rd.committedEntries {
-            apply(entry)
+        if let walk = snapshotInProgress?.offLoop, !rd.committedEntries.isEmpty {
+            // The walker reads the tree meanwhile: keep it out while this batch changes it.
+            walk.excludingWalk {
+                for entry in rd.committedEntries { apply(entry) }
+            }
+        } else {
+            for entry in rd.committedEntries {
+                apply(entry)
+            }
         }
         if !rd.committedEntries.isEmpty {
+            measureLoad()
             lastApplyNs = DispatchTime.now().uptimeNanoseconds
             if releaseAppliedPayloads { store.releasePayloads(through: appliedIndex) }
         }
@@ -444,7 +453,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
     /// to the file on `snapshotQueue`, then adopted (and the log compacted) back on the loop.
     private typealias SnapshotRun = (index: UInt64, metadata: SnapshotMetadata, job: any SnapshotJob,
                                      file: SnapshotFileStream?, started: UInt64, slices: Int, longestSliceNs: UInt64,
-                                     appliedAtLastSlice: UInt64)
+                                     appliedAtLastSlice: UInt64, offLoop: (any OffLoopSnapshotJob)?)
     private var snapshotInProgress: SnapshotRun?
     private static let snapshotQueue = DispatchQueue(label: "tusk.snapshot")
     /// Longest stretch of one snapshot walk slice on the event loop.
@@ -504,6 +513,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
             return snapshotIndex
         }
         if let file {
+            file.maxBytesPerSecond = snapshotFilePace
             weak let weakJob = job
             job.stream(chunkSize: Self.snapshotChunkBytes) { chunk in
                 Self.snapshotQueue.async {
@@ -512,10 +522,78 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
                 }
             }
         }
+        if walkSnapshotsOffLoop, let file, let offLoop = job as? any OffLoopSnapshotJob {
+            offLoop.moveWalkOffLoop()
+            snapshotInProgress = (index, metadata, job, file, DispatchTime.now().uptimeNanoseconds, 0, 0, appliedIndex, offLoop)
+            startWalker(offLoop, file: file)
+            return index
+        }
         // As if one entry arrived since the "previous slice": the first slice is a light one.
-        snapshotInProgress = (index, metadata, job, file, DispatchTime.now().uptimeNanoseconds, 0, 0, appliedIndex &- 1)
+        snapshotInProgress = (index, metadata, job, file, DispatchTime.now().uptimeNanoseconds, 0, 0, appliedIndex &- 1, nil)
         continueSnapshot()
         return index
+    }
+
+    /// Walks snapshots on a thread of their own (`OffLoopSnapshotJob`), so the event loop
+    /// only pauses the walker while it applies entries; otherwise the walk runs in slices
+    /// on the loop (`continueSnapshot`). The walk took a fifth of the loop's time under a
+    /// steady write load on a 3M-znode store, and the other core had room for it.
+    var walkSnapshotsOffLoop = false
+    /// Pace of snapshot file writes under a heavy write load (0: as fast as the disk takes
+    /// them). Under a light load the file goes at full speed: the walk then overlaps fewer
+    /// requests (one-at-a-time sets had p99 0.6–0.9 ms in runs a paced snapshot of 900 MB
+    /// overlapped, 0.44–0.56 ms unpaced).
+    var snapshotWriteBytesPerSecond = 0
+    /// Entries applied per second from which the load counts as heavy.
+    var heavyWriteLoad = 10_000
+    /// Entries applied in the current 100 ms window and when it began; whether the last
+    /// window's load was heavy.
+    private var loadWindow: (start: UInt64, applied: UInt64) = (0, 0)
+    private var heavyLoad = false
+    /// The pace for a snapshot file now.
+    private var snapshotFilePace: Int { heavyLoad ? snapshotWriteBytesPerSecond : 0 }
+
+    /// Measures the write load (on each Ready with entries) and paces the running
+    /// snapshot's file by it.
+    private func measureLoad() {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let elapsed = now &- loadWindow.start
+        guard elapsed >= 100_000_000 else { return }
+        // A window much longer than 100 ms had no entries for most of it: light.
+        heavyLoad = elapsed < 1_000_000_000
+            && Double(appliedIndex &- loadWindow.applied) * 1e9 / Double(elapsed) >= Double(heavyWriteLoad)
+        loadWindow = (now, appliedIndex)
+        snapshotInProgress?.file?.maxBytesPerSecond = snapshotFilePace
+    }
+    /// The walker thread's nice value: under a full load it yields the CPU to the loop
+    /// and the clients, and the snapshot takes longer instead.
+    var snapshotWalkerNice: Int32 = 5
+
+    private func startWalker(_ job: any OffLoopSnapshotJob, file: SnapshotFileStream) {
+        let loop = eventLoop
+        let nice = snapshotWalkerNice
+        let thread = Thread { [self] in
+            // Named from inside: on Linux, Foundation names the OS thread only for the current one.
+            Thread.current.name = "tusk-snap-walk"
+            #if os(Linux)
+            // PRIO_PROCESS with 0 is the calling thread on Linux (nice is per thread).
+            if nice != 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice) }
+            #endif
+            let done = job.walk(stepNodes: 32, sliceNs: 200_000) { chunk in
+                chunk.forEachPiece { file.append($0) }
+                job.recycle(chunk)
+            }
+            loop.execute { [self] in
+                if done, let s = snapshotInProgress, s.job === job {
+                    walkFinished(s)
+                    return
+                }
+                // Abandoned (an installed snapshot replaced the state): the file goes; the
+                // walker no longer touches it.
+                Self.snapshotQueue.async { file.abort() }
+            }
+        }
+        thread.start()
     }
 
     private func continueSnapshot() {
@@ -617,7 +695,13 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
             let totalMs = Double(DispatchTime.now().uptimeNanoseconds - s.started) / 1e6
             let sliceMs = Double(s.longestSliceNs) / 1e6
             lastSnapshotStats = (index, bytes, s.slices, sliceMs, totalMs)
-            logger.info("snapshot at index \(index): \(bytes) bytes in \(Int(totalMs)) ms (\(s.slices) walk slices on the event loop, longest \(String(format: "%.1f", sliceMs)) ms; adopt \(String(format: "%.1f", Double(adoptedNs) / 1e6)) ms + compact \(String(format: "%.1f", Double(adoptNs - adoptedNs) / 1e6)) ms)")
+            let walk: String
+            if let gate = s.offLoop?.gate {
+                walk = "walked on its own thread; the loop waited for it \(gate.loopWaits) times, \(String(format: "%.1f", Double(gate.loopWaitNs) / 1e6)) ms in all, longest \(String(format: "%.2f", Double(gate.longestLoopWaitNs) / 1e6)) ms"
+            } else {
+                walk = "\(s.slices) walk slices on the event loop, longest \(String(format: "%.1f", sliceMs)) ms"
+            }
+            logger.info("snapshot at index \(index): \(bytes) bytes in \(Int(totalMs)) ms (\(walk); adopt \(String(format: "%.1f", Double(adoptedNs) / 1e6)) ms + compact \(String(format: "%.1f", Double(adoptNs - adoptedNs) / 1e6)) ms)")
         } catch {
             logger.error("snapshot at index \(index) failed: \(error)")
         }
@@ -643,7 +727,8 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
         guard let s = snapshotInProgress else { return }
         snapshotInProgress = nil
         applier.endSnapshot(s.job)
-        if let file = s.file { Self.snapshotQueue.async { file.abort() } }
+        // A walker thread still appends to its file: it removes it once it stops.
+        if let file = s.file, s.offLoop == nil { Self.snapshotQueue.async { file.abort() } }
     }
 
     private func releaseReads() {

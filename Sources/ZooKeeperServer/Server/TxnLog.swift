@@ -41,6 +41,17 @@ protocol SnapshotJob: AnyObject, Sendable {
 
 extension SnapshotBuilder: SnapshotJob {}
 
+/// A snapshot job whose walk can run on a thread of its own (see
+/// `SnapshotBuilder.moveWalkOffLoop`): the loop then applies entries inside `excludingWalk`.
+protocol OffLoopSnapshotJob: SnapshotJob {
+    func moveWalkOffLoop()
+    func excludingWalk<T>(_ body: () throws -> T) rethrows -> T
+    func walk(stepNodes: Int, sliceNs: UInt64, writing write: (SnapshotChunk) -> Void) -> Bool
+    var gate: SnapshotWalkGate? { get }
+}
+
+extension SnapshotBuilder: OffLoopSnapshotJob {}
+
 /// The store's snapshot chunk, named apart from RaftCore's (files importing both).
 typealias StoreSnapshotChunk = SnapshotChunk
 
