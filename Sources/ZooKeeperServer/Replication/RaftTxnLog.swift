@@ -178,6 +178,9 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
             self.processReady()
             self.expireStaleProposals()
             self.readBackIfQuiet()
+            // Also with no entries at all: a snapshot still running after the load stopped
+            // goes at full speed again.
+            self.measureLoad()
             self.releaseMembershipWaiters()
         }
         processReady()
