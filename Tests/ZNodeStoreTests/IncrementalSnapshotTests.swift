@@ -158,13 +158,7 @@ struct IncrementalSnapshotTests {
     @Test("a walk whose big child lists are sorted on another thread, interleaved with txns, restores to the start state",
           arguments: [(1, false), (2, true), (3, true)] as [(UInt64, Bool)])
     func walkWithBackgroundSortsSeesTheStartState(seed: UInt64, canonical: Bool) throws {
-        let store = bulkStore(seed: seed)
-        let expected = store.serializeSnapshot()
-        let builder = store.beginSnapshot(canonical: canonical)
-        builder.backgroundSortThreshold = 8
-        builder.spliceAtLeast = 1
-        let received = Mutex<[UInt8]>([])
-        builder.stream(chunkSize: 512) { chunk in received.withLock { $0 += chunk.contents } }
+        let (store, expected, builder, received) = streamedBulkWalk(seed: seed, canonical: canonical)
         let writes = randomLog(seed: seed + 300, count: 20_000, from: 10_000)
         var next = 0
         var rng = SeededGenerator(seed: seed &* 7)
@@ -174,10 +168,39 @@ struct IncrementalSnapshotTests {
                 next += 1
             }
         }
+        try checkStreamedWalk(store, builder, received: received, expected: expected, canonical: canonical,
+                              writes: writes, applied: next)
+    }
+
+    /// The bytes a streamed walk handed over, in order.
+    final class Received: Sendable {
+        let bytes = Mutex<[UInt8]>([])
+        func append(_ chunk: SnapshotChunk) { bytes.withLock { $0 += chunk.contents } }
+    }
+
+    /// A bulk store, its canonical bytes, and a walk of it streamed into `received` in
+    /// small chunks, big child lists sorted in the background, all data spliced.
+    func streamedBulkWalk(seed: UInt64, canonical: Bool)
+        -> (store: ZNodeStore, expected: [UInt8], builder: SnapshotBuilder, received: Received) {
+        let store = bulkStore(seed: seed)
+        let expected = store.serializeSnapshot()
+        let builder = store.beginSnapshot(canonical: canonical)
+        builder.backgroundSortThreshold = 8
+        builder.spliceAtLeast = 1
+        let received = Received()
+        builder.stream(chunkSize: 512) { received.append($0) }
+        return (store, expected, builder, received)
+    }
+
+    /// After a streamed walk with `applied` of `writes` applied meanwhile: ends it, and
+    /// checks that the streamed bytes restore to `expected` (equal it when canonical) and
+    /// that the live store takes the rest of the writes intact.
+    func checkStreamedWalk(_ store: ZNodeStore, _ builder: SnapshotBuilder, received: Received, expected: [UInt8],
+                           canonical: Bool, writes: [Txn], applied next: Int) throws {
         #expect(next > 0, "writes were applied while the walk ran")
         store.endSnapshot(builder)
         builder.flush()
-        let streamed = received.withLock { $0 }
+        let streamed = received.bytes.withLock { $0 }
         #expect(streamed.count == expected.count, "same size as the canonical bytes")
         let restored = try ZNodeStore.deserialize(streamed, config: store.config)
         #expect(restored.serializeSnapshot() == expected, "the walk restores to the state at beginSnapshot")
@@ -202,19 +225,13 @@ struct IncrementalSnapshotTests {
     @Test("a walk on a thread of its own, while this thread applies txns and lists children through the gate, streams the start state",
           arguments: [(11, false), (12, true), (13, true)] as [(UInt64, Bool)])
     func walkOffTheLoopSeesTheStartState(seed: UInt64, canonical: Bool) throws {
-        let store = bulkStore(seed: seed)
         let writes = randomLog(seed: seed + 300, count: 20_000, from: 10_000)
-        let expected = store.serializeSnapshot()
-        let builder = store.beginSnapshot(canonical: canonical)
-        builder.backgroundSortThreshold = 8
-        builder.spliceAtLeast = 1
-        let received = Mutex<[UInt8]>([])
-        builder.stream(chunkSize: 512) { chunk in received.withLock { $0 += chunk.contents } }
+        let (store, expected, builder, received) = streamedBulkWalk(seed: seed, canonical: canonical)
         builder.moveWalkOffLoop()
         // 0 while walking, then 1 done or 2 abandoned.
         let outcome = Atomic<Int>(0)
         let walker = Thread {
-            let done = builder.walk(stepNodes: 2, sliceNs: 5_000) { chunk in received.withLock { $0 += chunk.contents } }
+            let done = builder.walk(stepNodes: 2, sliceNs: 5_000) { chunk in received.append(chunk) }
             outcome.store(done ? 1 : 2, ordering: .releasing)
         }
         walker.start()
@@ -230,16 +247,8 @@ struct IncrementalSnapshotTests {
             }
         }
         #expect(outcome.load(ordering: .acquiring) == 1, "the walk finished (not abandoned, not timed out)")
-        #expect(next > 0, "writes were applied while the walk ran")
-        store.endSnapshot(builder)
-        builder.flush()
-        let streamed = received.withLock { $0 }
-        #expect(streamed.count == expected.count, "same size as the canonical bytes")
-        let restored = try ZNodeStore.deserialize(streamed, config: store.config)
-        #expect(restored.serializeSnapshot() == expected, "the walk restores to the state at beginSnapshot")
-        if canonical { #expect(streamed == expected) }
-        for t in writes[next...] { _ = store.apply(t) }
-        #expect(store.invariantViolations().isEmpty)
+        try checkStreamedWalk(store, builder, received: received, expected: expected, canonical: canonical,
+                              writes: writes, applied: next)
     }
 
     @Test("ending a snapshot whose walk runs on another thread stops the walker, which reports it abandoned")
