@@ -435,8 +435,8 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
             }
         }
         if !rd.committedEntries.isEmpty {
-            measureLoad()
             lastApplyNs = DispatchTime.now().uptimeNanoseconds
+            measureLoad(now: lastApplyNs)
             if releaseAppliedPayloads { store.releasePayloads(through: appliedIndex) }
         }
         for rs in rd.readStates {
@@ -558,8 +558,7 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
 
     /// Measures the write load (on each Ready with entries) and paces the running
     /// snapshot's file by it.
-    private func measureLoad() {
-        let now = DispatchTime.now().uptimeNanoseconds
+    private func measureLoad(now: UInt64 = DispatchTime.now().uptimeNanoseconds) {
         let elapsed = now &- loadWindow.start
         guard elapsed >= 100_000_000 else { return }
         // A window much longer than 100 ms had no entries for most of it: light.
