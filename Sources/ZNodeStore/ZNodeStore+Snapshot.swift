@@ -514,8 +514,9 @@ public final class SnapshotBuilder: @unchecked Sendable {
                 repeat {
                     done = step(maxNodes: stepNodes)
                 } while !done && !isWaiting && !gate.loopWants && DispatchTime.now().uptimeNanoseconds - start < sliceNs
-                defer { readyChunks = [] }
-                return (done, isAbandoned, isWaiting, readyChunks)
+                let chunks = readyChunks
+                readyChunks = []
+                return (done, isAbandoned, isWaiting, chunks)
             }
             guard let slice else {
                 // The store's thread has the gate (a batch of applies takes up to a few ms).

@@ -424,15 +424,12 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
     /// The part of a Ready that needs its entries durable first.
     private func finishReady(_ rd: Ready) {
         if !rd.messages.isEmpty { _ = send(rd.messages) }
+        func applyCommitted() { for entry in rd.committedEntries { apply(entry) } }
         if let walk = snapshotInProgress?.offLoop, !rd.committedEntries.isEmpty {
             // The walker reads the tree meanwhile: keep it out while this batch changes it.
-            walk.excludingWalk {
-                for entry in rd.committedEntries { apply(entry) }
-            }
+            walk.excludingWalk(applyCommitted)
         } else {
-            for entry in rd.committedEntries {
-                apply(entry)
-            }
+            applyCommitted()
         }
         if !rd.committedEntries.isEmpty {
             lastApplyNs = DispatchTime.now().uptimeNanoseconds
@@ -556,8 +553,8 @@ final class RaftTxnLog: TxnLog, @unchecked Sendable {
     /// The pace for a snapshot file now.
     private var snapshotFilePace: Int { heavyLoad ? snapshotWriteBytesPerSecond : 0 }
 
-    /// Measures the write load (on each Ready with entries) and paces the running
-    /// snapshot's file by it.
+    /// Measures the write load (on each Ready with entries, and on every tick) and paces
+    /// the running snapshot's file by it.
     private func measureLoad(now: UInt64 = DispatchTime.now().uptimeNanoseconds) {
         let elapsed = now &- loadWindow.start
         guard elapsed >= 100_000_000 else { return }
